@@ -1,0 +1,73 @@
+using System.CommandLine;
+using EdgeInspect.Native;
+using EdgeInspect.Native.Gpiod;
+using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Native.Onnx;
+using EdgeInspect.Native.OpenCv;
+
+namespace EdgeInspect.Worker.Cli;
+
+/// <summary>`edgeinspect doctor`: loads every native library explicitly and prints what it found.</summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("doctor", "Check that the native stack loads: ONNX Runtime, OpenCV (shim), libmosquitto, libgpiod.");
+        command.SetAction(_ => Run(Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(TextWriter output, TextWriter error)
+    {
+        var failures = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
+        if (failures.Count > 0)
+        {
+            foreach (var failure in failures)
+            {
+                error.WriteLine(failure.Message);
+            }
+
+            return ExitCodes.EnvironmentNotReady;
+        }
+
+        var build = OpenCvInfo.BuildInformation();
+        output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()}");
+        output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
+        output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
+        output.WriteLine($"libgpiod       {GpiodInfo.Version()}");
+        output.WriteLine("Native stack ready.");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The Video I/O backends that OpenCV's build information lists as enabled.</summary>
+    internal static IEnumerable<string> VideoBackends(string buildInformation)
+    {
+        var inVideo = false;
+        foreach (var raw in buildInformation.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("Video I/O:", StringComparison.Ordinal))
+            {
+                inVideo = true;
+                continue;
+            }
+
+            if (!inVideo)
+            {
+                continue;
+            }
+
+            if (line.Length == 0 || !line.Contains(':', StringComparison.Ordinal))
+            {
+                yield break;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var value = line[(colon + 1)..].Trim();
+            if (!value.StartsWith("NO", StringComparison.Ordinal))
+            {
+                yield return line[..colon].Trim();
+            }
+        }
+    }
+}

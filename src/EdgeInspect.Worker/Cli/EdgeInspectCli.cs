@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace EdgeInspect.Worker.Cli;
+
+/// <summary>The command tree of the edgeinspect executable.</summary>
+public static class EdgeInspectCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("EdgeInspect: visual inspection at the line, with ONNX models beside human inspectors.");
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,49 @@
+using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Cli;
+
+namespace EdgeInspect.Worker.Tests.Cli;
+
+[Trait("Category", "Integration")]
+public sealed class DoctorCommandTests
+{
+    [Fact]
+    public async Task Doctor_Reports_Every_Native_Library()
+    {
+        var result = await CliProcess.RunAsync(["doctor"]);
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains("ONNX Runtime   1.24.", result.StdOut);
+        Assert.Contains("FFMPEG", result.StdOut);
+        Assert.Contains("libmosquitto   2.", result.StdOut);
+        Assert.Contains("libgpiod       1.", result.StdOut);
+    }
+
+    [Fact]
+    public async Task Missing_Ort_Override_Exits_Non_Zero_With_A_Clear_Message_Not_A_Stack_Trace()
+    {
+        var result = await CliProcess.RunAsync(["doctor"], new Dictionary<string, string?> { ["EDGEINSPECT_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so.1" });
+
+        Assert.Equal(ExitCodes.EnvironmentNotReady, result.ExitCode);
+        Assert.Contains("Cannot load ONNX Runtime (libonnxruntime.so.1)", result.StdErr);
+        Assert.Contains("/nonexistent/libonnxruntime.so.1 (file not found)", result.StdErr);
+        Assert.Contains("bash scripts/bootstrap.sh", result.StdErr);
+        Assert.DoesNotContain("TypeInitializationException", result.StdErr);
+        Assert.DoesNotContain("   at ", result.StdErr);
+    }
+
+    [Fact]
+    public void Video_Backends_Are_Read_From_Build_Information()
+    {
+        const string build = """
+              Video I/O:
+                DC1394:                      YES (2.2.6)
+                FFMPEG:                      YES
+                GStreamer:                   NO
+                v4l/v4l2:                    YES (linux/videodev2.h)
+
+              Parallel framework:            pthreads
+            """;
+
+        Assert.Equal(["DC1394", "FFMPEG", "v4l/v4l2"], DoctorCommand.VideoBackends(build));
+    }
+}
