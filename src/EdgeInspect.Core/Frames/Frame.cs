@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+
+namespace EdgeInspect.Core.Frames;
+
+/// <summary>How a frame came to be captured.</summary>
+public enum FrameTrigger
+{
+    /// <summary>Free-running capture at a target rate. Under overload such frames may be dropped (oldest first).</summary>
+    FreeRun,
+
+    /// <summary>One frame per part (software trigger or part-present input). Never dropped.</summary>
+    Triggered,
+}
+
+/// <summary>Conditions of a frame worth flagging, set by capture and input statistics.</summary>
+[Flags]
+public enum FrameFlags
+{
+    None = 0,
+    AllBlack = 1,
+    Saturated = 2,
+}
+
+/// <summary>
+/// One camera frame in a pooled, pinned buffer: 8-bit BGR, rows of <see cref="Stride"/> bytes.
+/// </summary>
+/// <remarks>
+/// Lifetime: a frame belongs to its <see cref="FramePool"/>. Whoever rents it owns one reference; every stage that
+/// keeps it beyond its own call takes another with <see cref="AddRef"/> and gives it back with <see cref="Release"/>.
+/// The last release returns it to the pool, after which its pixels and metadata may be overwritten at any time.
+/// The buffer is pinned (GC.AllocateArray pinned), so native code may write into it for the duration of a call.
+/// </remarks>
+public sealed class Frame
+{
+    private readonly FramePool? _pool;
+    private int _references;
+
+    internal Frame(FramePool? pool, int capacityBytes)
+    {
+        _pool = pool;
+        Buffer = GC.AllocateArray<byte>(capacityBytes, pinned: true);
+    }
+
+    /// <summary>A standalone frame, not pooled (tests, one-off tools). <see cref="Release"/> does nothing.</summary>
+    public static Frame CreateUnpooled(int width, int height)
+    {
+        var frame = new Frame(null, checked(width * height * 3));
+        frame.SetGeometry(width, height, width * 3);
+        return frame;
+    }
+
+    /// <summary>The whole pinned buffer; the image is its first <see cref="Stride"/> × <see cref="Height"/> bytes.</summary>
+    public byte[] Buffer { get; }
+
+    public int Width { get; private set; }
+
+    public int Height { get; private set; }
+
+    /// <summary>Bytes per row (at least Width × 3).</summary>
+    public int Stride { get; private set; }
+
+    public int Channels => 3;
+
+    /// <summary>The image bytes (BGR, row-major).</summary>
+    public Span<byte> Pixels => Buffer.AsSpan(0, Stride * Height);
+
+    /// <summary>Identifies the camera that produced the frame (from the station config).</summary>
+    public string CameraId { get; set; } = "";
+
+    /// <summary>Per-camera sequence number, increasing by one per delivered frame.</summary>
+    public long Seq { get; set; }
+
+    /// <summary>Monotonic capture time, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
+    public long MonotonicTimestamp { get; set; }
+
+    /// <summary>Wall-clock capture time (UTC).</summary>
+    public DateTimeOffset UtcTimestamp { get; set; }
+
+    /// <summary>The camera's read-back settings when this frame was captured.</summary>
+    public CameraSettings Settings { get; set; }
+
+    public FrameTrigger Trigger { get; set; }
+
+    /// <summary>The trigger's part number for triggered frames; 0 for free-run.</summary>
+    public long TriggerId { get; set; }
+
+    public FrameFlags Flags { get; set; }
+
+    /// <summary>Sets the image geometry; the buffer must hold Stride × Height bytes.</summary>
+    public void SetGeometry(int width, int height, int stride)
+    {
+        if (width <= 0 || height <= 0 || stride < width * 3 || (long)stride * height > Buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height} (stride {stride}) does not fit a {Buffer.Length}-byte frame buffer");
+        }
+
+        Width = width;
+        Height = height;
+        Stride = stride;
+    }
+
+    /// <summary>Takes one more reference; pair it with <see cref="Release"/>.</summary>
+    public Frame AddRef()
+    {
+        Interlocked.Increment(ref _references);
+        return this;
+    }
+
+    /// <summary>Gives back one reference; the last one returns the frame to its pool.</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            _pool?.Return(this);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException($"Frame {CameraId}#{Seq} released more times than it was referenced");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ResetForRent()
+    {
+        _references = 1;
+        Flags = FrameFlags.None;
+        TriggerId = 0;
+        Trigger = FrameTrigger.FreeRun;
+    }
+}
