@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace EdgeInspect.Native.OpenCv;
+
+internal static unsafe partial class CvNative
+{
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial CvStatus eicv_image_read(string path, byte* buffer, long capacity, out int width, out int height);
+
+    [LibraryImport(Library)]
+    public static partial CvStatus eicv_image_decode(byte* data, long length, byte* buffer, long capacity, out int width, out int height);
+}
