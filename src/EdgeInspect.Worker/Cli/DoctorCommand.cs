@@ -39,9 +39,10 @@ public static class DoctorCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The Video I/O backends that OpenCV's build information lists as enabled.</summary>
+    /// <summary>The Video I/O backends that OpenCV's build information lists as enabled (sub-entries such as FFmpeg's libraries are skipped).</summary>
     internal static IEnumerable<string> VideoBackends(string buildInformation)
     {
+        var entryIndent = -1;
         var inVideo = false;
         foreach (var raw in buildInformation.Split('\n'))
         {
@@ -57,14 +58,20 @@ public static class DoctorCommand
                 continue;
             }
 
-            if (line.Length == 0 || !line.Contains(':', StringComparison.Ordinal))
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (line.Length == 0 || colon < 0)
             {
                 yield break;
             }
 
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            var value = line[(colon + 1)..].Trim();
-            if (!value.StartsWith("NO", StringComparison.Ordinal))
+            var indent = raw.Length - raw.TrimStart().Length;
+            entryIndent = entryIndent < 0 ? indent : entryIndent;
+            if (indent > entryIndent)
+            {
+                continue;
+            }
+
+            if (!line[(colon + 1)..].Trim().StartsWith("NO", StringComparison.Ordinal))
             {
                 yield return line[..colon].Trim();
             }

@@ -38,6 +38,8 @@ public sealed class DoctorCommandTests
               Video I/O:
                 DC1394:                      YES (2.2.6)
                 FFMPEG:                      YES
+                  avcodec:                   YES (59.37.100)
+                  avformat:                  YES (59.27.100)
                 GStreamer:                   NO
                 v4l/v4l2:                    YES (linux/videodev2.h)
 
