@@ -33,10 +33,20 @@ internal static class LatencySummary
             top = 1;
         }
 
+        // A stage that never takes less than 0.8 ms would otherwise crowd into the right quarter of the chart.
+        var min = (double)sorted[0];
+        var bottom = 0.0;
+        if (min > top * 0.25)
+        {
+            var step = Math.Pow(10, Math.Floor(Math.Log10(top - min)));
+            bottom = Math.Floor(min / step) * step;
+        }
+
+        var width = (top - bottom) / bins;
         var counts = new long[bins];
         foreach (var v in sorted)
         {
-            counts[Math.Clamp((int)(v / top * bins), 0, bins - 1)]++;
+            counts[Math.Clamp((int)((v - bottom) / width), 0, bins - 1)]++;
         }
 
         return new StageLatency
@@ -50,7 +60,7 @@ internal static class LatencySummary
             MaxMs = max,
             HistogramTopMs = top,
             LastBinIncludesOverflow = overflow,
-            BinEdgesMs = Enumerable.Range(0, bins + 1).Select(i => top * i / bins).ToArray(),
+            BinEdgesMs = Enumerable.Range(0, bins + 1).Select(i => bottom + width * i).ToArray(),
             Counts = counts,
         };
     }

@@ -135,7 +135,8 @@ public static class LatencyStages
 }
 
 /// <summary>
-/// One pipeline stage's latency. The histogram spans 0 to <see cref="HistogramTopMs"/>; when a few outliers sit
+/// One pipeline stage's latency. The histogram spans <see cref="BinEdgesMs"/> (from 0, or from just below the
+/// fastest frame when every frame is slow) to <see cref="HistogramTopMs"/>; when a few outliers sit
 /// far above p99 the top is cut there and the last bin also counts everything above it, so the bulk stays readable.
 /// </summary>
 public sealed record StageLatency

@@ -159,16 +159,19 @@ internal static class ReportCharts
 
     public static void Latency(StringBuilder sb, StageLatency stage, string title)
     {
-        const double left = 46, top = 30, plotW = 300, plotH = 130, bottom = 40;
+        const double left = 46, top = 34, plotW = 290, plotH = 130, bottom = 40;
         var width = left + plotW + 14;
         var height = top + plotH + bottom;
         var svg = new Svg(sb);
         svg.Open($"chart-latency-{stage.Stage}", width, height, $"{title} latency distribution");
         svg.Text(left, 14, title, "start", "chart-title");
+        svg.Text(left + plotW, 14, $"p50 {stage.P50Ms:0.00} · p95 {stage.P95Ms:0.00} · p99 {stage.P99Ms:0.00} ms", "end", "note");
         var maxCount = stage.Counts.Count == 0 ? 1 : Math.Max(1, stage.Counts.Max());
         var yTicks = Svg.Ticks(0, maxCount, 4);
         YAxis(svg, left, top, plotW, plotH, yTicks);
-        var top_ = stage.HistogramTopMs > 0 ? stage.HistogramTopMs : 1;
+        var lo = stage.BinEdgesMs[0];
+        var hi = stage.HistogramTopMs > lo ? stage.HistogramTopMs : lo + 1;
+        double X(double ms) => left + Math.Clamp((ms - lo) / (hi - lo), 0, 1) * plotW;
         var bins = stage.Counts.Count;
         for (var i = 0; i < bins; i++)
         {
@@ -179,18 +182,21 @@ internal static class ReportCharts
                 $"{Svg.N(stage.BinEdgesMs[i])}–{Svg.N(stage.BinEdgesMs[i + 1])} ms{overflowNote}: {stage.Counts[i]} frames");
         }
 
-        foreach (var t in Svg.Ticks(0, top_, 4).Where(t => t <= top_ * 1.0001))
+        foreach (var t in Svg.Ticks(lo, hi, 4).Where(t => t >= lo - 1e-9 && t <= hi * 1.0001))
         {
-            svg.Text(left + t / top_ * plotW, top + plotH + 14, Svg.TickLabel(t), "middle", "tick");
+            svg.Text(X(t), top + plotH + 14, Svg.TickLabel(t), "middle", "tick");
         }
 
         svg.Text(left + plotW / 2, height - 6, stage.LastBinIncludesOverflow ? "milliseconds (last bin: everything above)" : "milliseconds", "middle", "axis-title");
         var row = 0;
         foreach (var (name, value, dash) in new[] { ("p50", stage.P50Ms, "none"), ("p95", stage.P95Ms, "5 3"), ("p99", stage.P99Ms, "2 3") })
         {
-            var x = left + Math.Min(value / top_, 1) * plotW;
+            // Tags on separate rows: the three lines are often a pixel apart.
+            var x = X(value);
+            var y = top + 4 + row++ * 11;
             svg.Line(x, top, x, top + plotH, "#111827", 1.2, $"stroke-dasharray=\"{dash}\"");
-            svg.Text(Math.Min(x + 3, left + plotW - 40), top + 10 + row++ * 12, $"{name} {value:0.##}", "start", "note");
+            var rightSide = x + 26 < left + plotW;
+            svg.Text(rightSide ? x + 3 : x - 3, y + 4, name, rightSide ? "start" : "end", "note");
         }
 
         svg.Close();
@@ -198,7 +204,7 @@ internal static class ReportCharts
 
     public static void Timeline(StringBuilder sb, InputTimeline timeline)
     {
-        const double left = 74, right = 20, top = 34, panelH = 96, gap = 20, bottom = 40, width = 1120;
+        const double left = 84, right = 20, top = 50, panelH = 96, gap = 20, bottom = 40, width = 1120;
         var metrics = new (string Name, string Colour, Func<TimelinePoint, double> Get)[]
         {
             ("brightness", "#3b6fb6", p => p.Brightness),
@@ -241,7 +247,7 @@ internal static class ReportCharts
                 svg.Text(left - 6, y + 4, Svg.TickLabel(t), "end", "tick");
             }
 
-            svg.Text(left + 6, py + 12, name, "start", "panel-title", $"fill=\"{colour}\"");
+            svg.Text(16, py + panelH / 2, name, "middle", "panel-title", $"fill=\"{colour}\" transform=\"rotate(-90 16 {Svg.N(py + panelH / 2)})\"");
             if (values.Length > 0)
             {
                 svg.Polyline(points.Select((p, i) => (X(p.FrameIndex), py + panelH - (values[i] - y0) / (y1 - y0) * panelH)), colour);
@@ -270,8 +276,10 @@ internal static class ReportCharts
             svg.Line(x, top - 6, x, plotBottom, colour, 2, alert.State == AlertState.Cleared ? "stroke-dasharray=\"4 3\"" : null);
             svg.Raw.Append("<path d=\"M").Append(Svg.N(x - 6)).Append(' ').Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x + 6)).Append(' ')
                 .Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x)).Append(' ').Append(Svg.N(top - 4)).Append(" Z\" fill=\"").Append(colour).Append("\"/>");
-            var labelX = x + 8 > left + plotW - 150 ? x - 8 : x + 8;
-            svg.Text(labelX, top - 16 + (lane++ % 2) * 0, $"{alert.Name} {state}", labelX < x ? "end" : "start", "alert-label", $"fill=\"{colour}\"");
+            // Raised reads leftwards and cleared rightwards, on alternating rows, so a short alert's two labels never collide.
+            var toRight = alert.State == AlertState.Cleared ? x + 170 < left + plotW : x - 170 < left;
+            var labelY = top - 18 - (lane++ % 2) * 14;
+            svg.Text(toRight ? x + 8 : x - 8, labelY, $"{alert.Name} {state}", toRight ? "start" : "end", "alert-label", $"fill=\"{colour}\"");
             svg.CloseGroup();
         }
 

@@ -58,15 +58,15 @@ public static class ReportHtmlWriter
             sb.Append("<section class=\"panel\"><h2>Evaluation</h2><p data-testid=\"no-labels\">No labels were given, so there is no confusion matrix, precision or recall.</p></section>");
         }
 
-        sb.Append("<section class=\"row\"><div class=\"panel\"><h2>Defect score</h2>");
+        sb.Append("<section class=\"row\"><div class=\"panel\"><h2>Defect score</h2><p class=\"hint\">Frames per score bin; the dashed line is the reject threshold.</p>");
+        ReportCharts.ScoreHistogram(sb, report.Scores);
+        sb.Append("</div>");
         if (evaluation is not null)
         {
-            var b = evaluation.Binary;
-            sb.Append(Inv, $"<p class=\"hint\">At threshold {Svg.N(b.Threshold)}: {b.TruePositives} of {b.DefectFrames} defects caught, {b.FalsePositives} of {b.OkFrames} ok parts flagged.</p>");
+            BinaryTable(sb, evaluation.Binary);
         }
 
-        ReportCharts.ScoreHistogram(sb, report.Scores);
-        sb.Append("</div><div class=\"panel grow\"><h2>Latency</h2><div class=\"latency\">");
+        sb.Append("</section><section class=\"panel\"><h2>Latency</h2><div class=\"latency\">");
         foreach (var stage in report.Latency.Stages)
         {
             ReportCharts.Latency(sb, stage, StageTitle(stage.Stage));
@@ -74,7 +74,7 @@ public static class ReportHtmlWriter
 
         sb.Append("</div>");
         LatencyTable(sb, report.Latency);
-        sb.Append("</div></section>");
+        sb.Append("</section>");
 
         sb.Append("<section class=\"panel\"><h2>Input metrics and drift alerts</h2>");
         sb.Append(Inv, $"<p class=\"hint\">{report.Timeline.Alerts.Count} alert event(s). Red markers: alert raised; dashed green: cleared; the shaded span is the time the alert was active.</p>");
@@ -137,6 +137,15 @@ public static class ReportHtmlWriter
         }
 
         sb.Append("</tbody></table>");
+    }
+
+    private static void BinaryTable(StringBuilder sb, BinaryDefectView b)
+    {
+        sb.Append(Inv, $"<div class=\"panel grow\"><h2>Reject decision at threshold {Svg.N(b.Threshold)}</h2><p class=\"hint\">What the line would do: reject when the defect score is at or above the threshold, whatever the class.</p>");
+        sb.Append("<table class=\"data binary\"><thead><tr><th></th><th>rejected</th><th>passed</th><th></th></tr></thead><tbody>");
+        sb.Append(Inv, $"<tr><th>labelled defect</th><td class=\"hit\" data-testid=\"binary-tp\" data-value=\"{b.TruePositives}\">{b.TruePositives}</td><td class=\"miss\" data-testid=\"binary-fn\" data-value=\"{b.FalseNegatives}\">{b.FalseNegatives}</td><td>recall {Percent(b.DefectRecall)}</td></tr>");
+        sb.Append(Inv, $"<tr><th>labelled ok</th><td class=\"miss\" data-testid=\"binary-fp\" data-value=\"{b.FalsePositives}\">{b.FalsePositives}</td><td class=\"hit\" data-testid=\"binary-tn\" data-value=\"{b.TrueNegatives}\">{b.TrueNegatives}</td><td>false alarms {Percent(b.FalseAlarmRate)}</td></tr>");
+        sb.Append("</tbody></table></div>");
     }
 
     private static void LatencyTable(StringBuilder sb, LatencyReport latency)
@@ -218,12 +227,12 @@ public static class ReportHtmlWriter
         .sub,.hint{color:var(--muted);margin:0 0 10px}
         code{font:12px ui-monospace,"DejaVu Sans Mono",monospace;background:#eef0f3;padding:1px 4px;border-radius:3px}
         header{margin-bottom:16px}
-        .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:12px;margin-bottom:16px}
+        .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:12px;margin-bottom:16px}
         .card{background:#fff;border:1px solid var(--line);border-left:4px solid #cbd5e1;border-radius:8px;padding:10px 12px}
         .card.good{border-left-color:var(--good)}
         .card.bad{border-left-color:var(--bad)}
         .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}
-        .card .value{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}
+        .card .value{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums}
         .card .note{color:var(--muted);font-size:12px}
         .panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin-bottom:16px;overflow-x:auto}
         .row{display:flex;gap:16px;flex-wrap:wrap}
@@ -250,6 +259,9 @@ public static class ReportHtmlWriter
         .pill.cleared{background:#d9f2ee;color:#1d6b61}
         .pill.label{background:#d9f2ee;color:#1d6b61}
         .pill.predicted{background:#fde8df;color:#9a3412}
+        table.binary td,table.binary th{font-size:14px}
+        table.binary td.hit{background:#e6f5f2;font-weight:600;text-align:center}
+        table.binary td.miss{background:#fdecec;font-weight:600;text-align:center}
         footer{color:var(--muted);font-size:12px;text-align:center;margin:8px 0 24px}
         """;
 }
