@@ -6,7 +6,7 @@ namespace EdgeInspect.Core.Samples;
 /// <summary>The "samples" section of a station file: which parts are saved for retraining, where, and how much disk they may use.</summary>
 public sealed class SampleOptions : IConfigSection
 {
-    /// <summary>Folder for the JPEG + JSON pairs; relative paths are relative to the station file.</summary>
+    /// <summary>Folder for the JPEG + JSON pairs; a relative path is relative to the working directory.</summary>
     public string Folder { get; set; } = "var/samples";
 
     /// <summary>Disk quota of the folder, in bytes; the oldest samples are deleted beyond it.</summary>
