@@ -55,7 +55,7 @@ public sealed class StationConfigLoader
     /// <summary>The pipeline's sections, plus placeholders for subsystems whose options are not registered yet.</summary>
     public static StationConfigLoader CreateDefault() => new StationConfigLoader()
         .Register<StationIdentityOptions>("station")
-        .Register<AutomationOptions>("automation")
+        .Register<AutomationOptions>("automation", required: false) // absent: shadow, the mode where nothing changes for the line
         .Register<PromotionOptions>("promotion", required: false)
         .Register<SampleOptions>("samples", required: false)
         .Register<AgreementOptions>("statistics", required: false)
