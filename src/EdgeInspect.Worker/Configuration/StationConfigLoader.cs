@@ -137,10 +137,16 @@ public sealed class StationConfigLoader
     }
 
     /// <summary>Binds and validates a configuration already built (the host's, on reload).</summary>
-    public StationConfigResult Load(IConfiguration configuration, string source)
+    /// <param name="configuration">The station file's configuration, or the host's.</param>
+    /// <param name="source">Names the source in the result, e.g. the file path.</param>
+    /// <param name="rejectUnknownSections">
+    /// True for a station file alone. Pass false for a host configuration that also holds keys of its own
+    /// (Logging, environment variables), which are not station sections.
+    /// </param>
+    public StationConfigResult Load(IConfiguration configuration, string source, bool rejectUnknownSections = true)
     {
         var errors = new List<ConfigError>();
-        foreach (var top in configuration.GetChildren())
+        foreach (var top in rejectUnknownSections ? configuration.GetChildren() : [])
         {
             if (!_sections.ContainsKey(top.Key))
             {

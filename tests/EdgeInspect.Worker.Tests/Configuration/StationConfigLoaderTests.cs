@@ -2,6 +2,7 @@ using EdgeInspect.Core.Automation;
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace EdgeInspect.Worker.Tests.Configuration;
 
@@ -96,6 +97,22 @@ public sealed class StationConfigLoaderTests : IDisposable
 
         var error = Assert.Single(result.Errors);
         Assert.Equal(("automation:mode", "is an object or a list"), (error.Path, error.Problem));
+    }
+
+    [Fact]
+    public void A_Host_Configuration_With_Keys_Of_Its_Own_Can_Be_Validated_Without_Rejecting_Them()
+    {
+        var host = new ConfigurationBuilder()
+            .AddJsonFile(Write($$"""{ {{Station}}, "automation": { "mode": "canary" } }"""))
+            .AddInMemoryCollection([new("Logging:LogLevel:Default", "Information")])
+            .Build();
+
+        var strict = StationConfigLoader.CreateDefault().Load(host, "host");
+        var lenient = StationConfigLoader.CreateDefault().Load(host, "host", rejectUnknownSections: false);
+
+        Assert.Equal("Logging", Assert.Single(strict.Errors).Path);
+        Assert.True(lenient.IsValid, string.Join("\n", lenient.Errors));
+        Assert.Equal(AutomationMode.Canary, lenient.Config.Options.Automation.Mode);
     }
 
     private sealed class FakeCaptureOptions : IConfigSection
