@@ -114,8 +114,14 @@ public sealed class CaptureLoop : IDisposable
     /// Software trigger: in <see cref="CaptureMode.Triggered"/> mode, asks for one frame for one part. Safe from any thread.
     /// </summary>
     /// <returns>The trigger id the frame will carry in <see cref="Frame.TriggerId"/>.</returns>
+    /// <exception cref="InvalidOperationException">Capture is free-running: a trigger would never be answered.</exception>
     public long Trigger()
     {
+        if (_options.Mode != CaptureMode.Triggered)
+        {
+            throw new InvalidOperationException($"camera {_options.CameraId} is free-running; set Mode to Triggered to capture on triggers");
+        }
+
         var id = Interlocked.Increment(ref _nextTriggerId);
         _triggerIds.Enqueue(id);
         Interlocked.Increment(ref _triggersReceived);

@@ -137,6 +137,17 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
+    public void A_Trigger_On_A_Free_Running_Camera_Is_Refused_Rather_Than_Left_Unanswered()
+    {
+        using var pool = new FramePool(1, FrameBytes);
+        using var loop = new CaptureLoop(Options(), new ScriptedFactory(_time), pool, _time, f => f.Release());
+
+        var e = Assert.Throws<InvalidOperationException>(() => loop.Trigger());
+
+        Assert.Contains("free-running", e.Message);
+    }
+
+    [Fact]
     public void A_Finite_Source_With_Stop_Ends_Capture_Cleanly_And_Closes_The_Source()
     {
         var source = new ScriptedSource(ScriptStep.Moving(2), ScriptedFactory.Vga);
