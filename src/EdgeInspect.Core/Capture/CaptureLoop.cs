@@ -40,7 +40,7 @@ public sealed class CaptureLoop : IDisposable
     private IFrameSource? _source;
     private bool _everOpened;
     private long? _lostAt;
-    private bool _downRaised;
+    private volatile bool _downRaised;
     private TimeSpan _backoff;
     private int _consecutiveCorrupt;
     private bool _tooLargeReported;
@@ -89,12 +89,20 @@ public sealed class CaptureLoop : IDisposable
 
             if (frame.Trigger == FrameTrigger.Triggered)
             {
-                while (frames.WaitToWriteAsync(_running).AsTask().GetAwaiter().GetResult())
+                try
                 {
-                    if (frames.TryWrite(frame))
+                    while (frames.WaitToWriteAsync(_running).AsTask().GetAwaiter().GetResult())
                     {
-                        return;
+                        if (frames.TryWrite(frame))
+                        {
+                            return;
+                        }
                     }
+                }
+                catch (OperationCanceledException)
+                {
+                    frame.Release();
+                    throw;
                 }
             }
 
@@ -109,6 +117,12 @@ public sealed class CaptureLoop : IDisposable
         Interlocked.Read(ref _droppedConsumer), Interlocked.Read(ref _reconnects), Interlocked.Read(ref _openFailures), Interlocked.Read(ref _losses),
         Interlocked.Read(ref _streamEnds), Interlocked.Read(ref _downAlerts), Interlocked.Read(ref _frozenAlerts), Interlocked.Read(ref _black),
         Interlocked.Read(ref _saturated), Interlocked.Read(ref _triggersReceived));
+
+    /// <summary>True from the camera-down alert until the source is back. Safe from any thread.</summary>
+    public bool IsCameraDown => _downRaised;
+
+    /// <summary>True from the frozen-stream alert until the picture changes again.</summary>
+    public bool IsStreamFrozen => _frozen.IsFrozen;
 
     /// <summary>
     /// Software trigger: in <see cref="CaptureMode.Triggered"/> mode, asks for one frame for one part. Safe from any thread.

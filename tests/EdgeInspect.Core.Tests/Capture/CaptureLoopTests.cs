@@ -231,9 +231,14 @@ public sealed class CaptureLoopTests
             Assert.Equal(attempts, factory.Attempts.Count);
             _time.Advance(TimeSpan.FromMilliseconds(1));
             Assert.True(SpinWait.SpinUntil(() => factory.Attempts.Count == attempts + 1, TimeSpan.FromSeconds(10)), $"no attempt {gap} ms after the last");
+            if (factory.Attempts.Count == 5)
+            {
+                Assert.True(SpinWait.SpinUntil(() => loop.IsCameraDown, TimeSpan.FromSeconds(10)), "camera-down not raised after 1 s away");
+            }
         }
 
         Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.False(loop.IsCameraDown);
         Assert.Equal([0, 100, 300, 700, 1000, 1400], factory.Attempts.Select(a => (int)a.TotalMilliseconds));
         var down = Assert.Single(events, e => e.Event.Kind == CaptureEventKind.CameraDown);
         Assert.Equal(1000, down.At.TotalMilliseconds);
