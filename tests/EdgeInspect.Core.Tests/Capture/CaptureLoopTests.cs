@@ -160,7 +160,7 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
-    public void When_The_Pool_Is_Exhausted_Free_Run_Frames_Are_Dropped_And_Counted()
+    public async Task When_The_Pool_Is_Exhausted_Free_Run_Frames_Are_Dropped_And_Counted()
     {
         var options = Options();
         options.PoolWait = TimeSpan.FromMilliseconds(1);
@@ -172,7 +172,7 @@ public sealed class CaptureLoopTests
 
         SpinWait.SpinUntil(() => loop.Counters.DroppedPoolExhausted >= 3, TimeSpan.FromSeconds(10));
         stop.Cancel();
-        run.Wait(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, loop.Counters.FramesDelivered);
         Assert.True(loop.Counters.DroppedPoolExhausted >= 3);
