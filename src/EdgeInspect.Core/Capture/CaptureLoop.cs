@@ -15,6 +15,7 @@ namespace EdgeInspect.Core.Capture;
 /// quick and must not throw.</para>
 /// <para>Ownership: each delivered <see cref="Frame"/> is rented from the pool and carries one reference, which passes
 /// to the consumer; the consumer (or whoever it hands the frame to) calls <see cref="Frame.Release"/> exactly once.</para>
+/// <para>Lifetime: call <see cref="Dispose"/> after <see cref="Run"/> has returned; it frees the timer and the trigger queue.</para>
 /// <para>Steady state allocates nothing per frame: frames are pooled and pinned, sources read into them in place,
 /// and events (which allocate) only happen on faults.</para>
 /// </remarks>
@@ -212,7 +213,19 @@ public sealed class CaptureLoop : IDisposable
             return true;
         }
 
-        var result = source.Read(frame);
+        FrameReadResult result;
+        try
+        {
+            result = source.Read(frame);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A source that breaks its no-throw contract is treated as lost, so one bad driver call cannot end capture.
+            frame.Release();
+            LoseSource($"reading {source.Description} failed: {e.Message}");
+            return true;
+        }
+
         if (result == FrameReadResult.Frame && !triggered && _frameInterval > 0 && !_finiteSource && _time.GetTimestamp() < _nextDue)
         {
             // Live camera ahead of the target rate: keep its queue drained so the next delivered frame is fresh.

@@ -42,6 +42,20 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
+    public void A_Source_That_Throws_On_Read_Is_Reopened_Instead_Of_Ending_Capture()
+    {
+        var first = new ScriptedSource(ScriptStep.Moving(2).Append(ScriptStep.Throws), ScriptedFactory.Vga);
+        var factory = new ScriptedFactory(_time, () => first, () => new ScriptedSource(ScriptStep.Moving(2, start: 90), ScriptedFactory.Vga));
+
+        var (delivered, events, loop) = RunToEnd(Options(), factory);
+
+        Assert.Equal([1L, 2, 3, 4], delivered.Select(d => d.Seq));
+        Assert.True(first.Disposed);
+        Assert.Contains(events, e => e.Kind == CaptureEventKind.SourceLost && e.Message.Contains("driver fell over"));
+        Assert.Equal(1, loop.Counters.Reconnects);
+    }
+
+    [Fact]
     public void All_Black_And_Saturated_Frames_Are_Flagged_And_Counted()
     {
         var steps = new[] { ScriptStep.Grey(0), ScriptStep.Grey(128), ScriptStep.Grey(255), ScriptStep.Grey(12) };
