@@ -122,6 +122,9 @@ public sealed class OnnxModel : IInferenceModel
             Stopwatch.GetElapsedTime(start, preprocessed), Stopwatch.GetElapsedTime(preprocessed, done));
     }
 
+    /// <summary>Only the ORT Run on the tensor as it stands (benchmarks separate model latency from preprocessing).</summary>
+    internal void RunOnly() => _run.Run();
+
     public void Dispose()
     {
         if (_disposed)
