@@ -30,8 +30,20 @@ public sealed class OnnxModel : IInferenceModel
         _session = session;
         _preprocessor = new FramePreprocessor(manifest.Input);
         _input = OrtTensor.Create(manifest.Input.Shape);
-        _output = OrtTensor.Create([1, manifest.Output.ElementCount]);
-        _run = new OrtBoundRun(session, [(manifest.Input.Tensor, _input)], [(manifest.Output.Tensor, _output)]);
+        OrtTensor? output = null;
+        try
+        {
+            output = OrtTensor.Create([1, manifest.Output.ElementCount]);
+            _run = new OrtBoundRun(session, [(manifest.Input.Tensor, _input)], [(manifest.Output.Tensor, output)]);
+        }
+        catch
+        {
+            output?.Dispose();
+            _input.Dispose();
+            throw;
+        }
+
+        _output = output;
         _outputs = _output.Data;
     }
 
