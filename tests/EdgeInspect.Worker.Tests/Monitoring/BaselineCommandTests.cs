@@ -32,6 +32,16 @@ public sealed class BaselineCommandTests(PhoneSetMetrics sets)
     }
 
     [Fact]
+    public void The_Committed_Reference_Baseline_Is_The_One_The_Reference_Frames_Give()
+    {
+        // tests/data/phone-v1/reference-baseline.json is what `edgeinspect baseline` wrote for the reference set; if
+        // the metrics or the binning change, regenerate it (docs/performance.md, "Monitoring and drift").
+        var committed = DriftBaseline.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "data", "phone-v1", "reference-baseline.json")));
+
+        Assert.Equal(sets.Baseline.ToJsonString(), committed.ToJsonString());
+    }
+
+    [Fact]
     public void The_Score_Seam_Adds_A_Score_Histogram_And_A_Defect_Rate()
     {
         using var package = new TempDirectory("baseline");
