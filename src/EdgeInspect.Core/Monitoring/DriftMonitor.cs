@@ -211,7 +211,11 @@ public sealed class DriftMonitor
 
     /// <summary>The current state of every alert, for the retained alert/state/{name} topics.</summary>
     public IReadOnlyList<AlertStatus> GetStates() =>
-        _machines.Select(kv => new AlertStatus(kv.Key, kv.Value.State, kv.Value.Since, kv.Value.Policy.Threshold)).ToList();
+        _machines.Select(kv =>
+        {
+            var (state, since) = kv.Value.Status;
+            return new AlertStatus(kv.Key, state, since, kv.Value.Policy.Threshold);
+        }).ToList();
 
     private static DetectorFamily FamilyOf(string name) =>
         name.EndsWith(".sequential", StringComparison.Ordinal) ? DetectorFamily.InputSequential

@@ -42,6 +42,18 @@ public sealed class BaselineCommandTests(PhoneSetMetrics sets)
     }
 
     [Fact]
+    public async Task The_Edgeinspect_Executable_Has_The_Baseline_Verb()
+    {
+        using var package = new TempDirectory("baseline");
+
+        var result = await CliProcess.RunAsync(["baseline", "--images", RepoPaths.PhoneSet("blur"), "--model", package.Path]);
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains("Baseline from 50 frames", result.StdOut);
+        Assert.Equal(50, DriftBaseline.FromJson((JsonObject)JsonNode.Parse(File.ReadAllText(package.File("model.json")))!["baseline"]!).FrameCount);
+    }
+
+    [Fact]
     public void The_Score_Seam_Adds_A_Score_Histogram_And_A_Defect_Rate()
     {
         using var package = new TempDirectory("baseline");
