@@ -10,3 +10,9 @@ internal static unsafe partial class CvNative
     [LibraryImport(Library)]
     public static partial CvStatus eicv_image_decode(byte* data, long length, byte* buffer, long capacity, out int width, out int height);
 }
+
+internal static unsafe partial class CvNative
+{
+    [LibraryImport(Library)]
+    public static partial CvStatus eicv_image_encode_jpeg(byte* pixels, int width, int height, int stride, int quality, byte* buffer, long capacity, out long written);
+}

@@ -49,3 +49,21 @@ EICV_EXPORT eicv_status eicv_image_decode(const uint8_t* data, int64_t length, u
     return copy_out(cv::imdecode(encoded, cv::IMREAD_COLOR), buffer, capacity, width, height);
   });
 }
+
+// Encodes a BGR image (rows of stride bytes) as JPEG at quality 0..100 into the caller's buffer.
+// *written receives the encoded size; on EICV_BUFFER_TOO_SMALL it says how many bytes are needed.
+EICV_EXPORT eicv_status eicv_image_encode_jpeg(const uint8_t* pixels, int32_t width, int32_t height, int32_t stride, int32_t quality,
+                                               uint8_t* buffer, int64_t capacity, int64_t* written) {
+  return eicv::guard("eicv_image_encode_jpeg", [&]() -> eicv_status {
+    if (pixels == nullptr || written == nullptr) return eicv::fail(EICV_INVALID_ARGUMENT, "pixels and written must not be null");
+    if (width <= 0 || height <= 0 || stride < width * 3) return eicv::fail(EICV_INVALID_ARGUMENT, "width and height must be positive and stride >= width*3");
+    if (quality < 0 || quality > 100) return eicv::fail(EICV_INVALID_ARGUMENT, "JPEG quality must be 0..100");
+    const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t*>(pixels), static_cast<size_t>(stride));
+    std::vector<uint8_t> encoded;
+    if (!cv::imencode(".jpg", image, encoded, {cv::IMWRITE_JPEG_QUALITY, quality})) return eicv::fail(EICV_ERROR, "JPEG encoding failed");
+    *written = static_cast<int64_t>(encoded.size());
+    if (buffer == nullptr || capacity < *written) return eicv::fail(EICV_BUFFER_TOO_SMALL, "buffer of " + std::to_string(capacity) + " bytes cannot hold the " + std::to_string(*written) + "-byte JPEG");
+    std::memcpy(buffer, encoded.data(), encoded.size());
+    return EICV_OK;
+  });
+}
