@@ -10,6 +10,7 @@ public static class EdgeInspectCli
         var root = new RootCommand("EdgeInspect: visual inspection at the line, with ONNX models beside human inspectors.");
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(ModelVerifyCommand.Create());
+        root.Subcommands.Add(LinkSoakCommand.Create());
         return root;
     }
 }
