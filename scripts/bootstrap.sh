@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
-#   1. Debian packages: OpenCV module dev packages, mosquitto + libmosquitto, libgpiod, build tools.
+#   1. Debian packages: OpenCV module dev packages, mosquitto + libmosquitto, libgpiod, build tools,
+#      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
 #   2. ONNX Runtime's native library, taken from the onnxruntime-node npm tarball (no package scripts run).
 #   3. The OpenCV shim (src/native/opencv-shim), built with CMake.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
@@ -22,6 +23,7 @@ DEB_PACKAGES=(
   libgpiod2 libgpiod-dev gpiod
   cmake g++ make
   openssl ca-certificates
+  chromium
 )
 # npm fetches ONNX Runtime. Machines with Node.js from elsewhere already have it, and Debian's npm would conflict.
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Replay;
+
+namespace EdgeInspect.Worker.Tests.Replay;
+
+public sealed class ReportWriterTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Report_Json_Is_Camel_Case_With_Alert_States_As_Words_And_Round_Trips()
+    {
+        var report = SampleReplay.Build();
+
+        var json = ReportJsonWriter.Serialize(report);
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("phone-defects", root.GetProperty("run").GetProperty("model").GetProperty("name").GetString());
+        Assert.Equal(4, root.GetProperty("evaluation").GetProperty("confusionMatrix").GetArrayLength());
+        Assert.Equal("raised", root.GetProperty("timeline").GetProperty("alerts")[0].GetProperty("state").GetString());
+        Assert.StartsWith("data:image/jpeg;base64,", root.GetProperty("disagreements").GetProperty("frames")[0].GetProperty("thumbnail").GetString());
+
+        var back = ReportJsonWriter.Deserialize(json);
+        Assert.Equal(report.Evaluation!.Accuracy, back.Evaluation!.Accuracy);
+        Assert.Equal(report.Timeline.Alerts, back.Timeline.Alerts);
+        Assert.Equal(report.Disagreements.Frames, back.Disagreements.Frames);
+        Assert.Equal(report.Run, back.Run);
+    }
+
+    [Fact]
+    public async Task Writers_Put_Report_Json_And_Report_Html_In_The_Folder_Without_Leftovers()
+    {
+        using var dir = new TempDirectory("replay-writers");
+        var report = SampleReplay.Build();
+        var target = Path.Combine(dir.Path, "nested", "report");
+
+        var json = await ReportJsonWriter.WriteAsync(report, target);
+        var html = await ReportHtmlWriter.WriteAsync(report, target);
+
+        Assert.Equal(["report.html", "report.json"], Directory.GetFiles(target).Select(Path.GetFileName).Order());
+        Assert.Equal(ReportJsonWriter.Serialize(report), await File.ReadAllTextAsync(json));
+        Assert.StartsWith("<!DOCTYPE html>", await File.ReadAllTextAsync(html));
+    }
+
+    [Fact]
+    public void Html_Escapes_Every_Name_That_Comes_From_Input()
+    {
+        var builder = new ReplayReportBuilder(new ReplayReportOptions { ClassNames = ["ok", "<script>alert(1)</script>"] });
+        builder.Observe(new FrameObservation { FrameIndex = 0, File = "a\"onerror=\"x.jpg", TrueClass = 1, PredictedClass = 0, DefectScore = 0.1f });
+        builder.Alert(0, "<b>drift</b>", AlertState.Raised, "bright\"ness");
+        var report = builder.Build(new ReplayRun(new ModelIdentity("m<i>", "1&2", "sha"), "<src>", "shadow"), Start, Start.AddSeconds(1));
+
+        var html = ReportHtmlWriter.Render(report);
+
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<b>drift", html);
+        Assert.DoesNotContain("<i>", html);
+        Assert.DoesNotContain("<src>", html);
+        Assert.DoesNotContain("a\"onerror", html);
+        Assert.DoesNotContain("bright\"ness", html);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html);
+        Assert.Contains("m&lt;i&gt; 1&amp;2", html);
+    }
+
+    [Fact]
+    public void Html_References_Nothing_Outside_Itself()
+    {
+        var html = ReportHtmlWriter.Render(SampleReplay.Build());
+
+        // The only URL allowed is the SVG namespace, which is an identifier, never fetched.
+        var withoutNamespace = html.Replace("xmlns=\"http://www.w3.org/2000/svg\"", string.Empty, StringComparison.Ordinal);
+        Assert.DoesNotContain("http:", withoutNamespace);
+        Assert.DoesNotContain("https:", withoutNamespace);
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<link", html);
+        Assert.DoesNotContain("@import", html);
+        Assert.DoesNotContain("url(", html);
+        Assert.Contains("src=\"data:image/jpeg;base64,", html);
+    }
+
+    [Fact]
+    public void Html_Of_An_Unlabelled_Run_Says_So_Instead_Of_Drawing_Empty_Charts()
+    {
+        var builder = new ReplayReportBuilder(new ReplayReportOptions { ClassNames = ["ok", "scratch"] });
+        builder.Observe(new FrameObservation { FrameIndex = 0, PredictedClass = 1, DefectScore = 0.9f });
+
+        var html = ReportHtmlWriter.Render(builder.Build(new ReplayRun(new ModelIdentity("m", "1", "s"), "video.mkv", "live"), Start, Start.AddSeconds(1)));
+
+        Assert.Contains("data-testid=\"no-labels\"", html);
+        Assert.DoesNotContain("data-testid=\"chart-confusion\"", html);
+        Assert.Contains("data-testid=\"chart-scores\"", html);
+        Assert.Contains("data-testid=\"no-alerts\"", html);
+    }
+}
