@@ -4,14 +4,20 @@ using System.Text;
 namespace EdgeInspect.Core.Automation;
 
 /// <summary>
-/// Deterministic selection of parts by a hash of the part id: the same part id always lands in the same place in
-/// [0, 1), on every machine and after every restart. Canary, audit and sample selection use it instead of a random
-/// generator so a selection can be reproduced from the records alone, and so replaying a line gives the same split.
+/// Deterministic selection of parts by their id: the same part id always lands at the same position in [0, 1), on
+/// every machine and after every restart, and a part is selected when its position is below the configured fraction.
+/// Canary, audit and sample selection use it instead of a random generator, so a selection can be reproduced from the
+/// records alone and a replay of the line gives the same split.
 /// </summary>
 /// <remarks>
-/// Hash: 64-bit FNV-1a over the UTF-8 bytes of the salt then the part id, finished with the SplitMix64 mixer
-/// (FNV-1a alone leaves similar ids such as "s-1-41" and "s-1-42" close in the high bits). The top 53 bits become a
-/// double in [0, 1). Each use has its own salt, so the canary set and the audit set are independent of each other.
+/// Part ids end in a sequence number (<see cref="Records.PartIds"/>: "{station}-{bootEpochMs}-{seq}"). A hash of the
+/// rest of the id (FNV-1a 64 over the UTF-8 bytes of the salt and the prefix, finished with the SplitMix64 mixer) sets
+/// an offset, and the sequence number walks a Weyl sequence from it: position = frac(offset + seq · α), α a quadratic
+/// irrational. Consecutive parts are then spread evenly: any run of 1,000 parts holds the configured fraction to within
+/// a part or two, where a plain hash wanders like a coin (±1.6 points at 50% over 1,000 parts, one standard deviation).
+/// Each use has its own α (golden ratio for canary, √2 for audit, √3 for samples), so the sets are independent.
+/// An id without a numeric tail falls back to the plain hash of the whole id. Arithmetic is 64-bit fixed point, exact
+/// modulo 2⁶⁴, so results do not depend on floating-point rounding.
 /// </remarks>
 public static class PartSelection
 {
@@ -27,20 +33,43 @@ public static class PartSelection
     private const ulong FnvOffset = 14695981039346656037UL;
     private const ulong FnvPrime = 1099511628211UL;
 
+    // frac(α) · 2⁶⁴ for α = golden ratio, √2 and √3: badly approximable numbers, so the Weyl sequences stay even.
+    private const ulong GoldenStep = 0x9E3779B97F4A7C15UL;
+    private const ulong Sqrt2Step = 0x6A09E667F3BCC908UL;
+    private const ulong Sqrt3Step = 0xBB67AE8584CAA73BUL;
+
     /// <summary>The part's stable position in [0, 1) for <paramref name="salt"/>.</summary>
     public static double Position(string partId, string salt)
     {
-        var hash = Fnv1a(FnvOffset, salt);
-        hash = (hash ^ 0x1F) * FnvPrime; // a separator, so ("ab","c") and ("a","bc") differ
-        hash = Mix(Fnv1a(hash, partId));
-        return (hash >> 11) * (1.0 / (1UL << 53));
+        ArgumentNullException.ThrowIfNull(partId);
+        var seed = (Fnv1a(FnvOffset, salt) ^ 0x1F) * FnvPrime; // a separator, so ("ab","c") and ("a","bc") differ
+        var dash = partId.LastIndexOf('-');
+        ulong position;
+        if (dash > 0 && ulong.TryParse(partId.AsSpan(dash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq))
+        {
+            var offset = Mix(Fnv1a(seed, partId.AsSpan(0, dash)));
+            position = unchecked(offset + (seq * Step(salt)));
+        }
+        else
+        {
+            position = Mix(Fnv1a(seed, partId));
+        }
+
+        return (position >> 11) * (1.0 / (1UL << 53));
     }
 
     /// <summary>Whether the part falls inside <paramref name="fraction"/> (0 selects none, 1 selects all).</summary>
     public static bool IsSelected(string partId, string salt, double fraction) =>
         fraction >= 1.0 || (fraction > 0.0 && Position(partId, salt) < fraction);
 
-    private static ulong Fnv1a(ulong hash, string text)
+    private static ulong Step(string salt) => salt switch
+    {
+        AuditSalt => Sqrt2Step,
+        SampleSalt => Sqrt3Step,
+        _ => GoldenStep,
+    };
+
+    private static ulong Fnv1a(ulong hash, ReadOnlySpan<char> text)
     {
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;

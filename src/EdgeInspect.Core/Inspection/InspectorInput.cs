@@ -69,12 +69,16 @@ public abstract class InspectorInputBase : IInspectorInput
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationToken _stopping;
     private CancellationTokenRegistration _stoppingRegistration;
     private int _disposed;
 
     protected InspectorInputBase(InspectorRoster roster)
     {
         Roster = roster;
+
+        // Kept apart from the source: a token stays readable after its source is disposed, a source's Token does not.
+        _stopping = _stop.Token;
     }
 
     public abstract string BackendName { get; }
@@ -84,7 +88,7 @@ public abstract class InspectorInputBase : IInspectorInput
     protected InspectorRoster Roster { get; }
 
     /// <summary>Cancelled on stop or dispose; backends' loops watch it.</summary>
-    protected CancellationToken Stopping => _stop.Token;
+    protected CancellationToken Stopping => _stopping;
 
     public void Start(CancellationToken stoppingToken)
     {

@@ -245,13 +245,20 @@ public sealed class GpioStationOutputs : IStationOutputs
         }
 
         _stoppingRegistration.Dispose();
-        StopForGood();
-        _rejectTimer.Dispose();
-        lock (_gate)
+        try
         {
-            foreach (var line in _lines.All())
+            StopForGood();
+        }
+        finally
+        {
+            // Released even when driving one inactive failed: a held request would block a restart from taking it.
+            _rejectTimer.Dispose();
+            lock (_gate)
             {
-                line.Dispose();
+                foreach (var line in _lines.All())
+                {
+                    line.Dispose();
+                }
             }
         }
     }

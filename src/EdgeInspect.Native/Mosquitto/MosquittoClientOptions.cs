@@ -17,7 +17,7 @@ public sealed record MqttWill(string Topic, byte[] Payload, int Qos = 1, bool Re
 /// How one <see cref="MosquittoClient"/> connects. Validated by <see cref="Validate"/> in the constructor of the client, so a
 /// bad combination fails before any thread starts. <see cref="ToString"/> never prints the password.
 /// </summary>
-public sealed class MosquittoClientOptions
+public sealed record MosquittoClientOptions
 {
     public required string Host { get; init; }
 

@@ -113,10 +113,17 @@ public sealed class InspectorStation : IDisposable
         }
 
         AppDomain.CurrentDomain.UnhandledException -= _crashHandler;
-        Outputs.Dispose();
-        Input.Dispose();
-        PartPresent?.Dispose();
-        _gpio?.Dispose();
+        try
+        {
+            Outputs.Dispose();
+        }
+        finally
+        {
+            // An output that could not be driven inactive is reported, but must not keep the inputs running.
+            Input.Dispose();
+            PartPresent?.Dispose();
+            _gpio?.Dispose();
+        }
     }
 
     private void Start(CancellationToken stoppingToken)

@@ -185,3 +185,20 @@ public sealed class ScriptedInspectorTests
         return presses;
     }
 }
+
+public sealed class ScriptedInspectorLifetimeTests
+{
+    [Fact]
+    public void A_Part_Presented_After_Dispose_Is_Ignored()
+    {
+        var time = new FakeTimeProvider();
+        var inspector = ScriptedInspector.Create(new InspectorOptions { Backend = InspectorBackendKind.Scripted }, time);
+        inspector.Start(CancellationToken.None);
+        inspector.Dispose();
+
+        inspector.Present("late", Verdict.Pass, time.GetTimestamp());
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.False(inspector.Presses.TryRead(out _));
+    }
+}

@@ -1,5 +1,6 @@
 using EdgeInspect.Core.Inspection;
 using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
 
 namespace EdgeInspect.Core.Tests.Inspection;
 
@@ -161,4 +162,29 @@ public sealed class StationOutputsTests : IDisposable
 
     private (bool Green, bool Amber, bool Red) TowerColours() =>
         (_gpio.Outputs[StationSamples.Green].IsActive, _gpio.Outputs[StationSamples.Amber].IsActive, _gpio.Outputs[StationSamples.Red].IsActive);
+}
+
+public sealed class StationOutputsFailureTests
+{
+    [Fact]
+    public void A_Line_That_Cannot_Be_Driven_Inactive_Does_Not_Keep_The_Others_Active_Or_Requested()
+    {
+        var broken = Substitute.For<IOutputLine>();
+        broken.When(l => l.SetActive(false)).Do(_ => throw new IOException("line write failed"));
+        var reject = new FakeOutputLine();
+        var lamp = new FakeOutputLine();
+        var outputs = new GpioStationOutputs(
+            new StationOutputLines { Reject = reject, NeedsHumanLamp = broken, SuggestPassLamp = lamp },
+            TimeSpan.FromMilliseconds(150), new FakeTimeProvider(), CancellationToken.None);
+        outputs.PulseReject();
+        outputs.ShowSuggestion(Verdict.Pass);
+
+        var e = Assert.Throws<AggregateException>(outputs.Dispose);
+
+        Assert.IsType<IOException>(Assert.Single(e.InnerExceptions));
+        Assert.False(reject.IsActive);
+        Assert.False(lamp.IsActive);
+        Assert.True(reject.IsDisposed && lamp.IsDisposed);
+        broken.Received(1).Dispose();
+    }
 }

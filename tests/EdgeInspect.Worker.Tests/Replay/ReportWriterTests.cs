@@ -94,4 +94,20 @@ public sealed class ReportWriterTests
         Assert.Contains("data-testid=\"chart-scores\"", html);
         Assert.Contains("data-testid=\"no-alerts\"", html);
     }
+
+    [Fact]
+    public void A_Run_That_Saw_No_Frame_Still_Renders_A_Report()
+    {
+        var report = new ReplayReportBuilder(new ReplayReportOptions { ClassNames = ["ok", "scratch"] })
+            .Build(new ReplayRun(new ModelIdentity("m", "1", "s"), "empty", "shadow"), Start, Start);
+
+        var html = ReportHtmlWriter.Render(report);
+        var back = ReportJsonWriter.Deserialize(ReportJsonWriter.Serialize(report));
+
+        Assert.Equal(0, back.Run.Frames);
+        Assert.Equal(0, back.Run.Fps);
+        Assert.Contains("data-testid=\"chart-timeline\"", html);
+        Assert.DoesNotContain("NaN", html);
+        Assert.DoesNotContain("Infinity", html);
+    }
 }

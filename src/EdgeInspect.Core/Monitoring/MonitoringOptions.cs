@@ -1,0 +1,86 @@
+using EdgeInspect.Core.Configuration;
+
+namespace EdgeInspect.Core.Monitoring;
+
+/// <summary>The "monitoring" section of a station config: drift windows (in frames), thresholds and alert timing.</summary>
+/// <remarks>
+/// The defaults were chosen on the phone-v1 frames (docs/performance.md, "Monitoring and drift"): with a 150-frame
+/// reference, 6 equal-mass bins and a 400-frame window, 5,000 holdout frames (30 seeds tried) kept every input
+/// metric's JS distance at or under 0.10 and raised no alert, while a 55% lighting change reads about 0.48 on
+/// brightness and defocus about 0.67 on sharpness. A 300-frame window alerted on contrast in 1 of the 30 seeds.
+/// </remarks>
+public sealed class MonitoringOptions : IConfigSection
+{
+    /// <summary>Frames in each distribution window.</summary>
+    public int WindowFrames { get; set; } = 400;
+
+    /// <summary>How often the windowed detectors are evaluated (and fed to their alert state machines), in frames.</summary>
+    public int EvaluateEveryFrames { get; set; } = 25;
+
+    /// <summary>Jensen–Shannon distance (natural log, small-sample corrected) above which an input metric drifts.</summary>
+    public double DistanceThreshold { get; set; } = 0.1;
+
+    /// <summary>Whether the distance has the part two finite samples show by chance removed (see <see cref="DistributionDistance"/>).</summary>
+    public bool CorrectSmallSampleBias { get; set; } = true;
+
+    /// <summary>Page–Hinkley slack per frame, in reference standard deviations.</summary>
+    public double SequentialDelta { get; set; } = 0.5;
+
+    /// <summary>Page–Hinkley alarm threshold λ (cumulative standardized excess).</summary>
+    public double SequentialLambda { get; set; } = 50;
+
+    /// <summary>Frames in the window of model scores and defect decisions.</summary>
+    public int OutputWindowFrames { get; set; } = 300;
+
+    /// <summary>Absolute change of the windowed defect rate from the baseline's that counts as drift.</summary>
+    public double DefectRateThreshold { get; set; } = 0.15;
+
+    /// <summary>Score at or above which a prediction counts as a defect (the model's decision threshold).</summary>
+    public double DefectScoreThreshold { get; set; } = 0.5;
+
+    /// <summary>DDM level (in minimum standard deviations) that alarms on concept drift; DDM's own alarm is 3.</summary>
+    public double ConceptLevelThreshold { get; set; } = DdmDetector.AlarmLevel;
+
+    /// <summary>Verdicts DDM sees before it judges.</summary>
+    public int ConceptMinVerdicts { get; set; } = 30;
+
+    /// <summary>Fraction of a threshold a reading must fall below it to count as calm.</summary>
+    public double Hysteresis { get; set; } = 0.25;
+
+    /// <summary>K: consecutive evaluations over the threshold to raise, and under the band to clear.</summary>
+    public int ConsecutiveWindows { get; set; } = 3;
+
+    /// <summary>After an alert steps down, how long before it may be raised again.</summary>
+    public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a standing alert is published again; zero for never.</summary>
+    public TimeSpan RepeatInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    public AlertPolicy PolicyFor(double threshold) => new(threshold, Hysteresis, ConsecutiveWindows, Cooldown, RepeatInterval);
+
+    public void Validate(string path, ICollection<ConfigError> errors)
+    {
+        void Check(bool ok, string field, object value, string expected)
+        {
+            if (!ok)
+            {
+                errors.Add(new ConfigError(ConfigPath.Join(path, field), $"is {value}", expected));
+            }
+        }
+
+        Check(WindowFrames is >= 10 and <= 100_000, "windowFrames", WindowFrames, "a number of frames from 10 to 100000");
+        Check(EvaluateEveryFrames >= 1 && EvaluateEveryFrames <= WindowFrames, "evaluateEveryFrames", EvaluateEveryFrames, "a number of frames from 1 to windowFrames");
+        Check(DistanceThreshold is > 0 and < 0.833, "distanceThreshold", DistanceThreshold, "a Jensen–Shannon distance between 0 and 0.83 (e.g. 0.1)");
+        Check(SequentialDelta >= 0, "sequentialDelta", SequentialDelta, "a non-negative number of standard deviations (e.g. 0.5)");
+        Check(SequentialLambda > 0, "sequentialLambda", SequentialLambda, "a positive number (e.g. 50)");
+        Check(OutputWindowFrames is >= 10 and <= 100_000, "outputWindowFrames", OutputWindowFrames, "a number of frames from 10 to 100000");
+        Check(DefectRateThreshold is > 0 and < 1, "defectRateThreshold", DefectRateThreshold, "a rate difference between 0 and 1 (e.g. 0.15)");
+        Check(DefectScoreThreshold is >= 0 and <= 1, "defectScoreThreshold", DefectScoreThreshold, "a score between 0 and 1");
+        Check(ConceptLevelThreshold > 0, "conceptLevelThreshold", ConceptLevelThreshold, "a positive DDM level (e.g. 3)");
+        Check(ConceptMinVerdicts >= 1, "conceptMinVerdicts", ConceptMinVerdicts, "a positive number of verdicts (e.g. 30)");
+        Check(Hysteresis is >= 0 and < 1, "hysteresis", Hysteresis, "a fraction from 0 to below 1 (e.g. 0.25)");
+        Check(ConsecutiveWindows is >= 1 and <= 1000, "consecutiveWindows", ConsecutiveWindows, "a number of windows from 1 to 1000");
+        Check(Cooldown >= TimeSpan.Zero, "cooldown", Cooldown, "a non-negative TimeSpan such as 00:01:00");
+        Check(RepeatInterval >= TimeSpan.Zero, "repeatInterval", RepeatInterval, "a non-negative TimeSpan such as 00:15:00 (zero for never)");
+    }
+}
