@@ -9,6 +9,8 @@ public static class EdgeInspectCli
     {
         var root = new RootCommand("EdgeInspect: visual inspection at the line, with ONNX models beside human inspectors.");
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ModelVerifyCommand.Create());
         root.Subcommands.Add(LinkSoakCommand.Create());
         root.Subcommands.Add(ConfigValidateCommand.Create());
