@@ -22,6 +22,7 @@ public sealed record CriterionResult(PromotionCriterion Criterion, bool Met, dou
 public sealed record PromotionEvaluation(bool Ready, IReadOnlyList<CriterionResult> Criteria)
 {
     /// <summary>The criteria not met, for the "not ready" reason in cmd/response.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<CriterionResult> Failures => Criteria.Where(c => !c.Met);
 }
 

@@ -55,7 +55,7 @@ public sealed class StationConfigLoader
     /// <summary>The pipeline's sections, plus placeholders for subsystems whose options are not registered yet.</summary>
     public static StationConfigLoader CreateDefault() => new StationConfigLoader()
         .Register<StationIdentityOptions>("station")
-        .Register<AutomationOptions>("automation")
+        .Register<AutomationOptions>("automation", required: false) // absent: shadow, the mode where nothing changes for the line
         .Register<PromotionOptions>("promotion", required: false)
         .Register<SampleOptions>("samples", required: false)
         .Register<AgreementOptions>("statistics", required: false)
@@ -137,10 +137,16 @@ public sealed class StationConfigLoader
     }
 
     /// <summary>Binds and validates a configuration already built (the host's, on reload).</summary>
-    public StationConfigResult Load(IConfiguration configuration, string source)
+    /// <param name="configuration">The station file's configuration, or the host's.</param>
+    /// <param name="source">Names the source in the result, e.g. the file path.</param>
+    /// <param name="rejectUnknownSections">
+    /// True for a station file alone. Pass false for a host configuration that also holds keys of its own
+    /// (Logging, environment variables), which are not station sections.
+    /// </param>
+    public StationConfigResult Load(IConfiguration configuration, string source, bool rejectUnknownSections = true)
     {
         var errors = new List<ConfigError>();
-        foreach (var top in configuration.GetChildren())
+        foreach (var top in rejectUnknownSections ? configuration.GetChildren() : [])
         {
             if (!_sections.ContainsKey(top.Key))
             {

@@ -24,20 +24,20 @@ public sealed class StationIdentityOptions : IConfigSection
 
     public void Validate(string path, ICollection<ConfigError> errors)
     {
-        Level(path, "deviceId", DeviceId, errors);
-        Level(path, "site", Site, errors);
-        Level(path, "area", Area, errors);
-        Level(path, "line", Line, errors);
-        Level(path, "name", Name, errors);
+        Level(path, "deviceId", "ei-arm-0042", DeviceId, errors);
+        Level(path, "site", "plant-lyon", Site, errors);
+        Level(path, "area", "final-assembly", Area, errors);
+        Level(path, "line", "line1", Line, errors);
+        Level(path, "name", "station3", Name, errors);
         if (string.IsNullOrWhiteSpace(ConfigRevision))
         {
             errors.Add(new ConfigError(ConfigPath.Join(path, "configRevision"), "is missing", "a revision label such as \"2026-11-22.1\" or a git hash"));
         }
     }
 
-    private static void Level(string path, string field, string value, ICollection<ConfigError> errors)
+    private static void Level(string path, string field, string example, string value, ICollection<ConfigError> errors)
     {
-        const string expected = "a name of letters, digits, '-', '_' or '.', such as \"line1\"";
+        var expected = $"a name of letters, digits, '-', '_' or '.', such as \"{example}\"";
         if (string.IsNullOrWhiteSpace(value))
         {
             errors.Add(new ConfigError(ConfigPath.Join(path, field), "is missing", expected));

@@ -25,6 +25,8 @@ public readonly record struct SampleWriterCounters(long Enqueued, long Written, 
 /// A sample is "{partId}.jpg" + "{partId}.json" (part id characters outside [A-Za-z0-9._-] become '_'). The JSON is
 /// renamed into place last, so a .json means its .jpg is complete. Ownership: the JPEG memory passed to
 /// <see cref="TryEnqueue"/> belongs to the writer until written; do not reuse the buffer.
+/// A record may name its sample (<see cref="RelativePathFor"/>) before the sample is on disk; a sample dropped from
+/// the queue or failed to write leaves that name pointing at nothing, which the counters account for.
 /// Threading: <see cref="TryEnqueue"/> and <see cref="Counters"/> from any thread.
 /// </remarks>
 public sealed partial class SampleWriter : IAsyncDisposable

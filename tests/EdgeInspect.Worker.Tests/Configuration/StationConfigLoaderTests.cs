@@ -1,0 +1,132 @@
+using EdgeInspect.Core.Automation;
+using EdgeInspect.Core.Configuration;
+using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeInspect.Worker.Tests.Configuration;
+
+public sealed class StationConfigLoaderTests : IDisposable
+{
+    private const string Station = """
+        "station": { "deviceId": "ei-1", "site": "s", "area": "a", "line": "l", "name": "n", "configRevision": "r1" }
+        """;
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Write(string json)
+    {
+        var path = _dir.File($"{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void The_Demo_Station_Binds_Every_Pipeline_Section()
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Path.Combine(RepoPaths.Root, "firmware-config", "stations", "demo.json"));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var options = result.Config.Options;
+        Assert.Equal(AutomationMode.Shadow, options.Automation.Mode);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Automation.VerdictTimeout);
+        Assert.Equal(["drift*", "audit-disagreement"], options.Promotion.FallbackToShadow.Alerts);
+        Assert.Equal(268435456, options.Samples.QuotaBytes);
+        Assert.Equal("demo", options.Station.Name);
+    }
+
+    [Fact]
+    public void Missing_Optional_Sections_Take_Their_Defaults_And_Keys_Ignore_Case()
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "Automation": { "MODE": "Live" } }"""));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(AutomationMode.Live, result.Config.Options.Automation.Mode);
+        Assert.Equal(500, result.Config.Options.Promotion.MinParts);
+    }
+
+    [Fact]
+    public void A_Registered_Subsystem_Section_Is_Shape_Checked_Bound_And_Validated()
+    {
+        var loader = StationConfigLoader.CreateDefault().Register<FakeCaptureOptions>("capture");
+        var good = loader.LoadFile(Write($$"""{ {{Station}}, "automation": {}, "capture": { "device": "/dev/video0", "fps": 30 } }"""));
+        var bad = loader.LoadFile(Write($$"""{ {{Station}}, "automation": {}, "capture": { "device": "", "fps": "fast", "exposur": 3 } }"""));
+        var missing = loader.LoadFile(Write($$"""{ {{Station}}, "automation": {} }"""));
+
+        Assert.True(good.IsValid, string.Join("\n", good.Errors));
+        Assert.Equal(30, good.Config.Section<FakeCaptureOptions>("capture").Fps);
+        Assert.Equal(["capture:exposur", "capture:fps", "capture:device"], bad.Errors.Select(e => e.Path));
+        Assert.Equal("capture", Assert.Single(missing.Errors).Path);
+    }
+
+    [Fact]
+    public void Placeholder_Sections_Are_Accepted_Unchecked()
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": {}, "link": { "anything": [1, 2] } }"""));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+    }
+
+    [Theory]
+    [InlineData("\"5\"")]
+    [InlineData("5")]
+    [InlineData("\"five seconds\"")]
+    public void A_Duration_Must_Be_Written_As_A_TimeSpan(string value)
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "verdictTimeout": {{value}} } }"""));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("automation:verdictTimeout", error.Path);
+        Assert.Contains("hh:mm:ss", error.Expected);
+    }
+
+    [Fact]
+    public void A_Key_Given_Twice_Is_Reported_Not_Thrown()
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "mode": "live", "mode": "shadow" } }"""));
+
+        Assert.Contains("duplicate key", Assert.Single(result.Errors).Problem);
+    }
+
+    [Fact]
+    public void An_Object_Where_A_Value_Belongs_Is_Reported_With_The_Expected_Form()
+    {
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "mode": { "name": "live" } } }"""));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("automation:mode", "is an object or a list"), (error.Path, error.Problem));
+    }
+
+    [Fact]
+    public void A_Host_Configuration_With_Keys_Of_Its_Own_Can_Be_Validated_Without_Rejecting_Them()
+    {
+        var host = new ConfigurationBuilder()
+            .AddJsonFile(Write($$"""{ {{Station}}, "automation": { "mode": "canary" } }"""))
+            .AddInMemoryCollection([new("Logging:LogLevel:Default", "Information")])
+            .Build();
+
+        var strict = StationConfigLoader.CreateDefault().Load(host, "host");
+        var lenient = StationConfigLoader.CreateDefault().Load(host, "host", rejectUnknownSections: false);
+
+        Assert.Equal("Logging", Assert.Single(strict.Errors).Path);
+        Assert.True(lenient.IsValid, string.Join("\n", lenient.Errors));
+        Assert.Equal(AutomationMode.Canary, lenient.Config.Options.Automation.Mode);
+    }
+
+    private sealed class FakeCaptureOptions : IConfigSection
+    {
+        public string Device { get; set; } = "";
+
+        public int Fps { get; set; } = 10;
+
+        public void Validate(string path, ICollection<ConfigError> errors)
+        {
+            if (Device.Length == 0)
+            {
+                errors.Add(new ConfigError(ConfigPath.Join(path, "device"), "is missing", "a device path such as /dev/video0"));
+            }
+        }
+    }
+}
