@@ -62,6 +62,11 @@ public sealed class ReplayReportBuilder
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ScoreBins, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.LatencyBins, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxTimelinePoints, 2);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxDisagreementsShown);
+        if (options.DefectThreshold is not (> 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DefectThreshold, "The defect threshold is a score in (0, 1].");
+        }
 
         _options = options;
         _thumbnails = thumbnails ?? new JpegPassThroughThumbnails();

@@ -265,7 +265,9 @@ internal static class ReportCharts
         svg.Line(left, plotBottom, left + plotW, plotBottom, Axis);
         svg.Text(left + plotW / 2, height - 6, timeline.BucketSize > 1 ? $"frame (each point averages {timeline.BucketSize} frames)" : "frame", "middle", "axis-title");
 
-        var lane = 0;
+        // Labels go on one of two rows; one that fits on neither is left out (the marker keeps its tooltip and the
+        // table below lists every alert), since overlapping text is worse than none.
+        var rowEnds = new[] { double.NegativeInfinity, double.NegativeInfinity };
         foreach (var alert in timeline.Alerts)
         {
             var x = X(alert.FrameIndex);
@@ -276,10 +278,19 @@ internal static class ReportCharts
             svg.Line(x, top - 6, x, plotBottom, colour, 2, alert.State == AlertState.Cleared ? "stroke-dasharray=\"4 3\"" : null);
             svg.Raw.Append("<path d=\"M").Append(Svg.N(x - 6)).Append(' ').Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x + 6)).Append(' ')
                 .Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x)).Append(' ').Append(Svg.N(top - 4)).Append(" Z\" fill=\"").Append(colour).Append("\"/>");
-            // Raised reads leftwards and cleared rightwards, on alternating rows, so a short alert's two labels never collide.
-            var toRight = alert.State == AlertState.Cleared ? x + 170 < left + plotW : x - 170 < left;
-            var labelY = top - 18 - (lane++ % 2) * 14;
-            svg.Text(toRight ? x + 8 : x - 8, labelY, $"{alert.Name} {state}", toRight ? "start" : "end", "alert-label", $"fill=\"{colour}\"");
+
+            // Raised reads leftwards and cleared rightwards, so a short alert's two labels face away from each other.
+            var label = $"{alert.Name} {state}";
+            var labelWidth = label.Length * 6.6 + 8;
+            var toRight = alert.State == AlertState.Cleared ? x + labelWidth < left + plotW : x - labelWidth < left;
+            var (from, to) = toRight ? (x, x + labelWidth) : (x - labelWidth, x);
+            var row = Array.FindIndex(rowEnds, end => end + 6 < from);
+            if (row >= 0)
+            {
+                rowEnds[row] = to;
+                svg.Text(toRight ? x + 8 : x - 8, top - 18 - row * 14, label, toRight ? "start" : "end", "alert-label", $"fill=\"{colour}\"");
+            }
+
             svg.CloseGroup();
         }
 
