@@ -161,8 +161,14 @@ public static class DemoCommand
         table.AddRow("alerts raised", observer.RaisedAlerts.Count == 0 ? "none" : string.Join(", ", observer.RaisedAlerts.Distinct()));
         table.AddRow("alert transitions seen by the supervisor", supervisor.AlertsSeen.ToString(CultureInfo.InvariantCulture));
         table.AddRow("frames dropped", station.Pipeline.Counters.EventsDropped == 0 && (station.Pipeline.CaptureCounters?.DroppedPoolExhausted ?? 0) == 0 ? "0" : "see metrics");
-        AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 110);
-        AnsiConsole.Write(table);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = Math.Max(console.Profile.Width, 110);
+        console.Write(table);
 
         return parts > 0 && supervisor.DistinctResults >= parts ? ExitCodes.Ok : ExitCodes.Failed;
     }
