@@ -106,7 +106,8 @@ public sealed class InspectionPipeline : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         await EmitAsync(new EventBody("mode-changed", $"started in {Mode}", Detail("from", "", "to", Mode.ToString(), "source", nameof(ModeChangeSource.Startup))));
-        _capture = new CaptureLoop(_setup.Capture, _setup.Sources, _setup.Pool, _time, frame => _frames.Write(frame, stoppingToken), OnCaptureEvent);
+        // A frame capture has delivered is a part: it is queued even during shutdown, and the inference thread drains it.
+        _capture = new CaptureLoop(_setup.Capture, _setup.Sources, _setup.Pool, _time, frame => _frames.Write(frame, CancellationToken.None), OnCaptureEvent);
 
         var writer = Task.Run(() => WriteOutAsync(CancellationToken.None), CancellationToken.None);
         var captureThread = new Thread(() => RunCapture(stoppingToken)) { IsBackground = true, Name = "edgeinspect-capture" };
