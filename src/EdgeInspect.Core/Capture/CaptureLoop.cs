@@ -15,6 +15,7 @@ namespace EdgeInspect.Core.Capture;
 /// quick and must not throw.</para>
 /// <para>Ownership: each delivered <see cref="Frame"/> is rented from the pool and carries one reference, which passes
 /// to the consumer; the consumer (or whoever it hands the frame to) calls <see cref="Frame.Release"/> exactly once.</para>
+/// <para>Lifetime: call <see cref="Dispose"/> after <see cref="Run"/> has returned; it frees the timer and the trigger queue.</para>
 /// <para>Steady state allocates nothing per frame: frames are pooled and pinned, sources read into them in place,
 /// and events (which allocate) only happen on faults.</para>
 /// </remarks>
@@ -40,7 +41,7 @@ public sealed class CaptureLoop : IDisposable
     private IFrameSource? _source;
     private bool _everOpened;
     private long? _lostAt;
-    private bool _downRaised;
+    private volatile bool _downRaised;
     private TimeSpan _backoff;
     private int _consecutiveCorrupt;
     private bool _tooLargeReported;
@@ -89,12 +90,20 @@ public sealed class CaptureLoop : IDisposable
 
             if (frame.Trigger == FrameTrigger.Triggered)
             {
-                while (frames.WaitToWriteAsync(_running).AsTask().GetAwaiter().GetResult())
+                try
                 {
-                    if (frames.TryWrite(frame))
+                    while (frames.WaitToWriteAsync(_running).AsTask().GetAwaiter().GetResult())
                     {
-                        return;
+                        if (frames.TryWrite(frame))
+                        {
+                            return;
+                        }
                     }
+                }
+                catch (OperationCanceledException)
+                {
+                    frame.Release();
+                    throw;
                 }
             }
 
@@ -110,12 +119,24 @@ public sealed class CaptureLoop : IDisposable
         Interlocked.Read(ref _streamEnds), Interlocked.Read(ref _downAlerts), Interlocked.Read(ref _frozenAlerts), Interlocked.Read(ref _black),
         Interlocked.Read(ref _saturated), Interlocked.Read(ref _triggersReceived));
 
+    /// <summary>True from the camera-down alert until the source is back. Safe from any thread.</summary>
+    public bool IsCameraDown => _downRaised;
+
+    /// <summary>True from the frozen-stream alert until the picture changes again.</summary>
+    public bool IsStreamFrozen => _frozen.IsFrozen;
+
     /// <summary>
     /// Software trigger: in <see cref="CaptureMode.Triggered"/> mode, asks for one frame for one part. Safe from any thread.
     /// </summary>
     /// <returns>The trigger id the frame will carry in <see cref="Frame.TriggerId"/>.</returns>
+    /// <exception cref="InvalidOperationException">Capture is free-running: a trigger would never be answered.</exception>
     public long Trigger()
     {
+        if (_options.Mode != CaptureMode.Triggered)
+        {
+            throw new InvalidOperationException($"camera {_options.CameraId} is free-running; set Mode to Triggered to capture on triggers");
+        }
+
         var id = Interlocked.Increment(ref _nextTriggerId);
         _triggerIds.Enqueue(id);
         Interlocked.Increment(ref _triggersReceived);
@@ -192,7 +213,19 @@ public sealed class CaptureLoop : IDisposable
             return true;
         }
 
-        var result = source.Read(frame);
+        FrameReadResult result;
+        try
+        {
+            result = source.Read(frame);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A source that breaks its no-throw contract is treated as lost, so one bad driver call cannot end capture.
+            frame.Release();
+            LoseSource($"reading {source.Description} failed: {e.Message}");
+            return true;
+        }
+
         if (result == FrameReadResult.Frame && !triggered && _frameInterval > 0 && !_finiteSource && _time.GetTimestamp() < _nextDue)
         {
             // Live camera ahead of the target rate: keep its queue drained so the next delivered frame is fresh.

@@ -212,7 +212,7 @@ internal sealed unsafe class OrtTensor : IDisposable
         fixed (long* d = dims)
         {
             api.Check(api.CreateTensorWithDataAsOrtValue(
-                OrtEnvironment.CpuMemory.DangerousGetHandle(), Unsafe(data), (nuint)(count * sizeof(float)), d, (nuint)dims.Length, OrtElementType.Float, &value));
+                OrtEnvironment.CpuMemory.DangerousGetHandle(), AddressOf(data), (nuint)(count * sizeof(float)), d, (nuint)dims.Length, OrtElementType.Float, &value));
         }
 
         return new OrtTensor(data, dims, OrtHandles.Own<OrtValueHandle>(value));
@@ -221,7 +221,7 @@ internal sealed unsafe class OrtTensor : IDisposable
     public void Dispose() => Value.Dispose();
 
     // The array is pinned (GC.AllocateArray pinned: true), so its address is stable for its whole life.
-    private static void* Unsafe(float[] pinned) => Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0).ToPointer();
+    private static void* AddressOf(float[] pinned) => Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0).ToPointer();
 }
 
 /// <summary>

@@ -108,6 +108,12 @@ public sealed class OpenCvFrameSource : IFrameSource
 
     private static void Apply(CvVideoCapture capture, CaptureSource source, CaptureOptions options)
     {
+        if (options.Mode == CaptureMode.Triggered && source.Kind == CaptureSourceKind.Device)
+        {
+            // A triggered frame must show the part in front of the camera now, not one queued in the driver's buffers.
+            capture.Set(CvCaptureProperty.BufferSize, 1);
+        }
+
         if (options.Width is { } width && options.Height is { } height)
         {
             capture.Set(CvCaptureProperty.FrameWidth, width);

@@ -43,6 +43,7 @@ public static class ModelVerifyCommand
         }
         catch (ModelPackageException e)
         {
+            TryPrintContract(packageDirectory, output);
             error.WriteLine(e.Message);
             return ExitCodes.InvalidInput;
         }
@@ -58,12 +59,26 @@ public static class ModelVerifyCommand
         }
     }
 
-    private static void PrintContract(string directory, ModelManifest m, TextWriter output)
+    /// <summary>A package refused after its manifest was read (hash, session, self-test) still shows what it claims to be.</summary>
+    private static void TryPrintContract(string directory, TextWriter output)
+    {
+        try
+        {
+            var manifest = ModelManifestReader.Parse(File.ReadAllText(Path.Combine(directory, ModelPackage.ManifestFileName)), directory);
+            PrintContract(directory, manifest, output, verified: false);
+        }
+        catch (Exception e) when (e is ModelPackageException or IOException or UnauthorizedAccessException)
+        {
+            // The manifest itself is what is wrong; the error output says so.
+        }
+    }
+
+    private static void PrintContract(string directory, ModelManifest m, TextWriter output, bool verified = true)
     {
         var i = m.Input;
         var o = m.Output;
         output.WriteLine($"Package      {directory}");
-        output.WriteLine($"Model        {m.Identity.Name} {m.Identity.Version}, {m.Model}, sha256 {m.Identity.Sha256} (verified)");
+        output.WriteLine($"Model        {m.Identity.Name} {m.Identity.Version}, {m.Model}, sha256 {m.Identity.Sha256}{(verified ? " (verified)" : "")}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Input        {i.Tensor} float32 [{string.Join(", ", i.Shape)}] {i.Layout} {i.PixelOrder.ToString().ToUpperInvariant()}; ROI {i.Roi}; resize {i.Resize}; scale {i.Scale}; mean [{string.Join(", ", i.Mean)}]; std [{string.Join(", ", i.Std)}]"));
         output.WriteLine($"Output       {o.Tensor}: {(o.Kind == OutputKind.ClassProbabilities ? "class_probs" : "defect_score")}; classes {string.Join(", ", o.ClassNames)}; ok class \"{o.OkClass}\"");

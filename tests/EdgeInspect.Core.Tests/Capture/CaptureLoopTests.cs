@@ -42,6 +42,20 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
+    public void A_Source_That_Throws_On_Read_Is_Reopened_Instead_Of_Ending_Capture()
+    {
+        var first = new ScriptedSource(ScriptStep.Moving(2).Append(ScriptStep.Throws), ScriptedFactory.Vga);
+        var factory = new ScriptedFactory(_time, () => first, () => new ScriptedSource(ScriptStep.Moving(2, start: 90), ScriptedFactory.Vga));
+
+        var (delivered, events, loop) = RunToEnd(Options(), factory);
+
+        Assert.Equal([1L, 2, 3, 4], delivered.Select(d => d.Seq));
+        Assert.True(first.Disposed);
+        Assert.Contains(events, e => e.Kind == CaptureEventKind.SourceLost && e.Message.Contains("driver fell over"));
+        Assert.Equal(1, loop.Counters.Reconnects);
+    }
+
+    [Fact]
     public void All_Black_And_Saturated_Frames_Are_Flagged_And_Counted()
     {
         var steps = new[] { ScriptStep.Grey(0), ScriptStep.Grey(128), ScriptStep.Grey(255), ScriptStep.Grey(12) };
@@ -137,6 +151,17 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
+    public void A_Trigger_On_A_Free_Running_Camera_Is_Refused_Rather_Than_Left_Unanswered()
+    {
+        using var pool = new FramePool(1, FrameBytes);
+        using var loop = new CaptureLoop(Options(), new ScriptedFactory(_time), pool, _time, f => f.Release());
+
+        var e = Assert.Throws<InvalidOperationException>(() => loop.Trigger());
+
+        Assert.Contains("free-running", e.Message);
+    }
+
+    [Fact]
     public void A_Finite_Source_With_Stop_Ends_Capture_Cleanly_And_Closes_The_Source()
     {
         var source = new ScriptedSource(ScriptStep.Moving(2), ScriptedFactory.Vga);
@@ -149,7 +174,7 @@ public sealed class CaptureLoopTests
     }
 
     [Fact]
-    public void When_The_Pool_Is_Exhausted_Free_Run_Frames_Are_Dropped_And_Counted()
+    public async Task When_The_Pool_Is_Exhausted_Free_Run_Frames_Are_Dropped_And_Counted()
     {
         var options = Options();
         options.PoolWait = TimeSpan.FromMilliseconds(1);
@@ -161,7 +186,7 @@ public sealed class CaptureLoopTests
 
         SpinWait.SpinUntil(() => loop.Counters.DroppedPoolExhausted >= 3, TimeSpan.FromSeconds(10));
         stop.Cancel();
-        run.Wait(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, loop.Counters.FramesDelivered);
         Assert.True(loop.Counters.DroppedPoolExhausted >= 3);
@@ -220,9 +245,14 @@ public sealed class CaptureLoopTests
             Assert.Equal(attempts, factory.Attempts.Count);
             _time.Advance(TimeSpan.FromMilliseconds(1));
             Assert.True(SpinWait.SpinUntil(() => factory.Attempts.Count == attempts + 1, TimeSpan.FromSeconds(10)), $"no attempt {gap} ms after the last");
+            if (factory.Attempts.Count == 5)
+            {
+                Assert.True(SpinWait.SpinUntil(() => loop.IsCameraDown, TimeSpan.FromSeconds(10)), "camera-down not raised after 1 s away");
+            }
         }
 
         Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.False(loop.IsCameraDown);
         Assert.Equal([0, 100, 300, 700, 1000, 1400], factory.Attempts.Select(a => (int)a.TotalMilliseconds));
         var down = Assert.Single(events, e => e.Event.Kind == CaptureEventKind.CameraDown);
         Assert.Equal(1000, down.At.TotalMilliseconds);

@@ -22,6 +22,11 @@ internal sealed class ScriptedSource(IEnumerable<ScriptStep> steps, CameraSettin
         }
 
         var step = _steps.Current;
+        if (step.Result == FrameReadResult.Lost && step.Level == 1)
+        {
+            throw new IOException("driver fell over");
+        }
+
         if (step.Result == FrameReadResult.Frame)
         {
             frame.SetGeometry(Settings.Width, Settings.Height, Settings.Width * 3);
@@ -37,6 +42,9 @@ internal sealed class ScriptedSource(IEnumerable<ScriptStep> steps, CameraSettin
 internal readonly record struct ScriptStep(FrameReadResult Result, byte Level = 0)
 {
     public static ScriptStep Grey(byte level) => new(FrameReadResult.Frame, level);
+
+    /// <summary>A read that throws, breaking the source contract.</summary>
+    public static ScriptStep Throws { get; } = new(FrameReadResult.Lost, 1);
 
     public static IEnumerable<ScriptStep> Moving(int count, byte start = 40) => Enumerable.Range(0, count).Select(i => Grey((byte)(start + i)));
 }

@@ -107,7 +107,7 @@ public sealed class ModelSlotsTests
     }
 
     [Fact]
-    public void Readers_Never_See_A_Disposed_Model_While_Promotions_Race()
+    public async Task Readers_Never_See_A_Disposed_Model_While_Promotions_Race()
     {
         using var slots = new ModelSlots<RaceModel>();
         slots.SetActive(new RaceModel());
@@ -134,7 +134,7 @@ public sealed class ModelSlotsTests
             Volatile.Write(ref done, i + 1);
         }
 
-        Assert.True(reader.Result > 0);
+        Assert.True(await reader > 0);
     }
 
     private sealed class RaceModel : IDisposable

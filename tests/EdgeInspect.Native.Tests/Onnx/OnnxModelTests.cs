@@ -5,11 +5,12 @@ using EdgeInspect.Core.Models;
 using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 using EdgeInspect.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace EdgeInspect.Native.Tests.Onnx;
 
 [Trait("Category", "Integration")]
-public sealed class OnnxModelTests
+public sealed class OnnxModelTests(ITestOutputHelper output)
 {
     private static string Shipped(string name) => Path.Combine(RepoPaths.Models, name);
 
@@ -36,6 +37,7 @@ public sealed class OnnxModelTests
 
         Assert.Equal(150, total);
         var accuracy = (double)correct / total;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"holdout subset: {correct}/{total} correct ({accuracy:P1})"));
         Assert.True(accuracy >= 0.97, string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy:P1} ({correct}/{total})"));
     }
 
@@ -56,10 +58,12 @@ public sealed class OnnxModelTests
         }
     }
 
-    [Fact]
-    public void Steady_State_Predict_Allocates_No_Managed_Memory()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Steady_State_Predict_Allocates_No_Managed_Memory(int threads)
     {
-        using var model = OnnxModel.Load(Shipped("reference"));
+        using var model = OnnxModel.Load(Shipped("reference"), new InferenceOptions { IntraOpThreads = threads });
         var frame = Holdout().First().Frame;
         for (var i = 0; i < 20; i++)
         {

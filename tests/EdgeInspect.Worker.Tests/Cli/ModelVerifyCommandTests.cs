@@ -53,6 +53,8 @@ public sealed class ModelVerifyCommandTests
         Assert.Equal(ExitCodes.InvalidInput, result.ExitCode);
         Assert.Contains("sha256: is a887341c2847a2f300680b82361f8af7c1b995dea465c89299a31772bdea3cd1 in model.json but model.onnx hashes to", result.StdErr);
         Assert.DoesNotContain("   at ", result.StdErr);
+        Assert.Contains("phone-cover-defects 1.0.0", result.StdOut);
+        Assert.DoesNotContain("(verified)", result.StdOut);
     }
 
     [Fact]
