@@ -62,7 +62,11 @@ public sealed class RunCommandTests
             await Task.Delay(50);
         }
 
-        Assert.False(process.HasExited, await stderr);
+        if (process.HasExited)
+        {
+            Assert.Fail($"edgeinspect run exited early ({process.ExitCode}): {await stderr}");
+        }
+
         // Parts are still waiting for the inspector's answer (300 ms behind): SIGTERM must not lose them.
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
@@ -70,7 +74,16 @@ public sealed class RunCommandTests
         }
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("edgeinspect run did not stop within 60 s of SIGTERM");
+        }
+
         Assert.True(process.ExitCode == ExitCodes.Ok, $"exit {process.ExitCode}: {await stderr}{await stdout}");
 
         await Task.Delay(500);
