@@ -36,6 +36,7 @@ public sealed record AlertPolicy(double Threshold, double Hysteresis, int Consec
 public sealed class AlertStateMachine
 {
     private AlertPolicy _policy;
+    private Current _current = new(AlertState.Ok, DateTimeOffset.MinValue);
     private int _breaches;
     private int _calm;
     private DateTimeOffset _steppedDownAt = DateTimeOffset.MinValue;
@@ -49,7 +50,8 @@ public sealed class AlertStateMachine
 
     public string Name { get; }
 
-    public AlertState State { get; private set; }
+    /// <summary>The current state; safe to read from any thread.</summary>
+    public AlertState State => Volatile.Read(ref _current).State;
 
     public AlertPolicy Policy
     {
@@ -57,8 +59,18 @@ public sealed class AlertStateMachine
         set => Volatile.Write(ref _policy, Validate(value));
     }
 
-    /// <summary>When the state last changed (MinValue before any change).</summary>
-    public DateTimeOffset Since { get; private set; } = DateTimeOffset.MinValue;
+    /// <summary>When the state last changed (MinValue before any change); read together with the state it belongs to.</summary>
+    public DateTimeOffset Since => Volatile.Read(ref _current).Since;
+
+    /// <summary>State and since, read as one (what alert/state/{name} retains).</summary>
+    public (AlertState State, DateTimeOffset Since) Status
+    {
+        get
+        {
+            var current = Volatile.Read(ref _current);
+            return (current.State, current.Since);
+        }
+    }
 
     /// <summary>Feeds one reading. Returns the step it caused (or a repeat of a standing alert), or null.</summary>
     public AlertStep? Observe(double reading, DateTimeOffset at)
@@ -90,11 +102,14 @@ public sealed class AlertStateMachine
     private AlertStep Move(AlertState to, DateTimeOffset at)
     {
         var from = State;
-        State = to;
-        Since = at;
+
+        // One immutable pair, swapped whole, so another thread never reads a state with the wrong time.
+        Volatile.Write(ref _current, new Current(to, at));
         _lastPublishedAt = at;
         return new AlertStep(from, to, at, IsRepeat: false);
     }
+
+    private sealed record Current(AlertState State, DateTimeOffset Since);
 
     private static AlertPolicy Validate(AlertPolicy policy)
     {

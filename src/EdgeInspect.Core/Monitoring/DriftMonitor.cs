@@ -68,7 +68,7 @@ public sealed class DriftMonitor
             _defectRate = Add($"{cameraId}.defect_rate", new DefectRateWindow(options.OutputWindowFrames), options.DefectRateThreshold);
         }
 
-        _concept = Add($"{cameraId}.concept", new DdmDetector(options.ConceptMinVerdicts), options.ConceptLevelThreshold);
+        _concept = Add($"{cameraId}.concept", new DdmDetector(options.ConceptMinVerdicts, options.ConceptRecentVerdicts), options.ConceptLevelThreshold);
     }
 
     public string CameraId { get; }
@@ -160,8 +160,8 @@ public sealed class DriftMonitor
             return;
         }
 
-        Step(_concept, DetectorFamily.Concept, "disagreement", ddm.Level, ddm.MinimumRate, ddm.ErrorRate,
-            (int)Math.Min(int.MaxValue, ddm.Count), verdictSeq, at, DriftKind.Unclassified);
+        Step(_concept, DetectorFamily.Concept, "disagreement", ddm.Level, ddm.ReferenceRate, ddm.RecentRate,
+            ddm.RecentVerdicts, verdictSeq, at, DriftKind.Unclassified);
     }
 
     /// <summary>Restarts concept-drift tracking, e.g. after a model was promoted or rolled back.</summary>
@@ -211,7 +211,11 @@ public sealed class DriftMonitor
 
     /// <summary>The current state of every alert, for the retained alert/state/{name} topics.</summary>
     public IReadOnlyList<AlertStatus> GetStates() =>
-        _machines.Select(kv => new AlertStatus(kv.Key, kv.Value.State, kv.Value.Since, kv.Value.Policy.Threshold)).ToList();
+        _machines.Select(kv =>
+        {
+            var (state, since) = kv.Value.Status;
+            return new AlertStatus(kv.Key, state, since, kv.Value.Policy.Threshold);
+        }).ToList();
 
     private static DetectorFamily FamilyOf(string name) =>
         name.EndsWith(".sequential", StringComparison.Ordinal) ? DetectorFamily.InputSequential

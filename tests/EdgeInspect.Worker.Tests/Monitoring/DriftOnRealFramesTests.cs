@@ -8,7 +8,8 @@ namespace EdgeInspect.Worker.Tests.Monitoring;
 /// through a <see cref="DriftMonitor"/> built on the reference set's baseline, at 10 frames per second.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class DriftOnRealFramesTests(PhoneSetMetrics sets, ITestOutputHelper output) : IClassFixture<PhoneSetMetrics>
+[Collection(PhoneSetMetrics.Collection)]
+public sealed class DriftOnRealFramesTests(PhoneSetMetrics sets, ITestOutputHelper output)
 {
     private const string Camera = "cam1";
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 6, 0, 0, TimeSpan.Zero);

@@ -11,6 +11,9 @@ namespace EdgeInspect.Worker.Tests.Monitoring;
 /// </summary>
 public sealed class PhoneSetMetrics
 {
+    /// <summary>Test classes in this collection share one decode of the frames.</summary>
+    public const string Collection = "phone-v1 input metrics";
+
     public const double DimGain = 0.55;
 
     public PhoneSetMetrics()
@@ -96,3 +99,6 @@ public sealed class PhoneSetMetrics
         }
     }
 }
+
+[CollectionDefinition(PhoneSetMetrics.Collection)]
+public sealed class PhoneSetMetricsCollection : ICollectionFixture<PhoneSetMetrics>;
