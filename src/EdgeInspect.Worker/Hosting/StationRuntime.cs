@@ -119,6 +119,8 @@ public sealed class StationRuntime : IAsyncDisposable
             : null;
 
         var outbox = Outbox.Open(link, time, loggers.CreateLogger<Outbox>());
+        var metrics = new Monitoring.PipelineMetrics(time, models.Active!.Manifest.Output.ClassNames);
+        metrics.RegisterOutbox(() => outbox.Depth);
         var outboxSink = new OutboxSink(outbox);
         IStationSink sink = observer is null ? outboxSink : new TeeSink(outboxSink, observer);
         var dispatcher = new CommandDispatcher(link.CommandHmacKey(), link.CommandMaxSkew, time);
@@ -147,6 +149,7 @@ public sealed class StationRuntime : IAsyncDisposable
             QueueCapacity = pipeline.QueueFrames,
             AgreementWindowParts = o.Statistics.WindowParts,
             MetricsInterval = pipeline.MetricsInterval,
+            Metrics = metrics,
             ExtraMetrics = values =>
             {
                 values["outbox.depth"] = outbox.Depth;
@@ -155,7 +158,6 @@ public sealed class StationRuntime : IAsyncDisposable
                 values["link.published"] = linkService.Counters.Published;
                 values["link.acknowledged"] = linkService.Counters.Acknowledged;
                 values["link.reconnects"] = linkService.Counters.Reconnects;
-                Monitoring.ProcessMetricsPlaceholder.WriteTo(values);
             },
         };
 
@@ -199,6 +201,7 @@ public sealed class StationRuntime : IAsyncDisposable
 
         await _outbox.DisposeAsync();
         Setup.Models.Dispose();
+        Setup.Metrics?.Dispose();
         Setup.Pool.Dispose();
         _ = _loggers;
         _logger.LogInformation("Station stopped");

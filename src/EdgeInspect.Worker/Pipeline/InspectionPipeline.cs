@@ -38,6 +38,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
     private readonly Channel<object> _out;
     private readonly RecordSequence _partSeq;
     private readonly Lock _statsGate = new();
+    private readonly Lock _metricsGate = new();
     private readonly AgreementStatistics _agreement;
     private readonly AgreementStatistics _candidateAgreement;
     private readonly PromotionGate _gate;
@@ -71,6 +72,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
         _gate = new PromotionGate(setup.Promotion);
         _samplePolicy = new SamplePolicy(setup.SamplesOptions);
         _drift = CreateDriftMonitor();
+        setup.Metrics?.RegisterQueue("capture_to_inference", () => _frames.Depth);
     }
 
     /// <summary>Counters of every stage, including every drop by cause. Safe from any thread.</summary>
@@ -251,6 +253,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
                 {
                     // A frame that breaks the model must not stop the station: count it, log it, go on.
                     _counters.InferenceFailed();
+                    _setup.Metrics?.RecordInferenceFailure(InferenceFailure.Failed);
                     _logger.LogError(e, "Inspection of frame {Seq} failed", frame.Seq);
                 }
                 finally
@@ -304,6 +307,15 @@ public sealed class InspectionPipeline : IAsyncDisposable
         }
 
         FlushTransitions();
+        if (_setup.Metrics is { } instruments)
+        {
+            instruments.RecordFrame(frame.CameraId);
+            instruments.RecordInput(frame.CameraId, metrics);
+            instruments.RecordStage("preprocess", prediction.PreprocessTime);
+            instruments.RecordStage("inference", prediction.InferenceTime);
+            instruments.RecordPrediction(output.Probabilities is null ? null : prediction.ClassIndex, prediction.DefectScore, prediction.Decision == Verdict.Fail, prediction.Uncertain);
+        }
+
         _counters.PartInspected(prediction.PreprocessTime, prediction.InferenceTime, prediction.Decision == Verdict.Fail, prediction.Uncertain);
 
         var routing = policy.Route(partId, summary);
@@ -463,6 +475,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
 
         record = SaveSample(part, record, outcome.Agreement);
         _counters.PartDecided(outcome.DecidedBy, outcome.Decision);
+        _setup.Metrics?.RecordStage("capture_to_decision", captureToDecision);
         Emit(new CompletedPart(record, part.Metrics, part.TrueClass, part.PreprocessTime, part.InferenceTime, captureToDecision, part.Thumbnail));
     }
 
@@ -534,6 +547,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
 
             foreach (var transition in _transitions)
             {
+                _setup.Metrics?.RecordAlert(transition);
                 Emit(transition);
                 if (transition.To == AlertState.Alert && !transition.IsRepeat && _gate.FallbackFor(transition.Name, Mode) is { } mode)
                 {
@@ -698,8 +712,40 @@ public sealed class InspectionPipeline : IAsyncDisposable
             WriteFigures(values, $"agreement.inter_inspector.{inter.InspectorA}.{inter.InspectorB}", inter.Figures);
         }
 
+        if (_setup.Metrics is { } instruments)
+        {
+            lock (_metricsGate)
+            {
+                Flatten(values, "", instruments.TakeSnapshot().ToJson());
+            }
+        }
+
         _setup.ExtraMetrics?.Invoke(values);
         return new MetricsBody(values);
+    }
+
+    /// <summary>Puts every numeric leaf of the monitoring snapshot into the flat metrics body under its dotted path.</summary>
+    private static void Flatten(Dictionary<string, double> values, string prefix, System.Text.Json.Nodes.JsonNode? node)
+    {
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject obj:
+                foreach (var (key, child) in obj)
+                {
+                    Flatten(values, prefix.Length == 0 ? key : $"{prefix}.{key}", child);
+                }
+
+                break;
+            case System.Text.Json.Nodes.JsonValue value when value.TryGetValue<double>(out var number) && double.IsFinite(number):
+                values[prefix] = number;
+                break;
+            case System.Text.Json.Nodes.JsonValue value when value.TryGetValue<long>(out var whole):
+                values[prefix] = whole;
+                break;
+            case System.Text.Json.Nodes.JsonValue value when value.TryGetValue<int>(out var small):
+                values[prefix] = small;
+                break;
+        }
     }
 
     private static void WriteFigures(Dictionary<string, double> values, string prefix, AgreementFigures figures)

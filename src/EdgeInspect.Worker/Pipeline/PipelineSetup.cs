@@ -68,6 +68,9 @@ public sealed class PipelineSetup
 
     public TimeSpan MetricsInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Software, input and output metrics (System.Diagnostics.Metrics instruments plus the periodic snapshot); null for none.</summary>
+    public Monitoring.PipelineMetrics? Metrics { get; init; }
+
     /// <summary>Adds values to each metrics snapshot (process, outbox and link figures known to the host).</summary>
     public Action<IDictionary<string, double>>? ExtraMetrics { get; init; }
 }
