@@ -342,6 +342,11 @@ public sealed class InspectionPipeline : IAsyncDisposable
             InferenceTime = prediction.InferenceTime,
         };
 
+        if (_setup.ThumbnailMislabelled && truth is { } label && label.ClassName != prediction.ClassName)
+        {
+            part.Thumbnail = _setup.EncodeJpeg(frame);
+        }
+
         if (!routing.WaitForHuman)
         {
             part.EarlyOutcome = policy.Decide(routing, summary, null);
@@ -590,7 +595,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
             var withPath = record with { SamplePath = Samples.SampleWriter.RelativePathFor(part.PartId) };
             if (_setup.SampleWriter?.TryEnqueue(part.PartId, jpeg, withPath) == true)
             {
-                part.Thumbnail = jpeg;
+                part.Thumbnail ??= jpeg;
                 return withPath;
             }
 

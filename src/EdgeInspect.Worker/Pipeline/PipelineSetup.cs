@@ -58,6 +58,9 @@ public sealed class PipelineSetup
 
     public SampleWriter? SampleWriter { get; init; }
 
+    /// <summary>Attach a JPEG thumbnail to parts whose predicted class differs from the label (replay reports).</summary>
+    public bool ThumbnailMislabelled { get; init; }
+
     public bool SamplesEnabled => SampleWriter is not null;
 
     public int QueueCapacity { get; init; } = 8;
