@@ -12,6 +12,7 @@ public static class EdgeInspectCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ModelVerifyCommand.Create());
         root.Subcommands.Add(LinkSoakCommand.Create());
         root.Subcommands.Add(ConfigValidateCommand.Create());
