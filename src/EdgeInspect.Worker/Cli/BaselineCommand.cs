@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeInspect.Core.Frames;
+using EdgeInspect.Core.Models;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
+using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 
 namespace EdgeInspect.Worker.Cli;
@@ -24,8 +26,8 @@ public static class BaselineCommand
         var images = new Option<string>("--images") { Description = "Folder of training-like frames (or a data set folder with frames/ inside).", Required = true };
         var model = new Option<string>("--model") { Description = "Model package folder; its model.json gets a \"baseline\" property.", Required = true };
         var output = new Option<string?>("--out") { Description = "Also write the baseline alone to this JSON file." };
-        var roi = new Option<string?>("--roi") { Description = "ROI as x,y,w,h (default: the reference station's 200,40,240,400)." };
-        var command = new Command("baseline", "Compute drift reference statistics (input metrics, and model scores once wired) into a model package.")
+        var roi = new Option<string?>("--roi") { Description = "ROI as x,y,w,h (default: the ROI of the package's input contract)." };
+        var command = new Command("baseline", "Compute drift reference statistics (input metrics and the model's scores) into a model package.")
         {
             images,
             model,
@@ -34,13 +36,44 @@ public static class BaselineCommand
         };
         command.SetAction(parse =>
         {
-            if (!TryParseRoi(parse.GetValue(roi), out var region))
+            var roiText = parse.GetValue(roi);
+            if (roiText is not null && !TryParseRoi(roiText, out _))
             {
-                Console.Error.WriteLine($"--roi '{parse.GetValue(roi)}' is not x,y,w,h with whole pixel numbers");
+                Console.Error.WriteLine($"--roi '{roiText}' is not x,y,w,h with whole pixel numbers");
                 return ExitCodes.InvalidInput;
             }
 
-            return Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(output), region, scoreFrame: null, Console.Out, Console.Error);
+            var missing = NativeLibraries.LoadAll([NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim]);
+            if (missing.Count > 0)
+            {
+                Console.Error.WriteLine(string.Join(Environment.NewLine, missing.Select(m => m.Message)));
+                return ExitCodes.EnvironmentNotReady;
+            }
+
+            // The package's own model scores the frames, so the baseline holds the score distribution and defect rate too.
+            OnnxModel scorer;
+            try
+            {
+                scorer = OnnxModel.Load(parse.GetValue(model)!);
+            }
+            catch (ModelPackageException e)
+            {
+                Console.Error.WriteLine($"--model: the package was refused: {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+
+            using (scorer)
+            {
+                var contract = scorer.Manifest.Input.Roi;
+                var region = roiText is null ? new RegionOfInterest(contract.X, contract.Y, contract.Width, contract.Height) : Parse(roiText);
+                return Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(output), region, frame => scorer.Predict(frame).DefectScore, Console.Out, Console.Error);
+            }
+
+            static RegionOfInterest Parse(string text)
+            {
+                TryParseRoi(text, out var parsed);
+                return parsed;
+            }
         });
         return command;
     }

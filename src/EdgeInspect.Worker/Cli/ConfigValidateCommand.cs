@@ -25,12 +25,7 @@ public static class ConfigValidateCommand
         var result = StationConfigLoader.CreateDefault().LoadFile(file);
         if (!result.IsValid)
         {
-            error.WriteLine($"invalid: {file} ({Count(result.Errors.Count, "problem")})");
-            foreach (var problem in result.Errors)
-            {
-                error.WriteLine($"  {problem}");
-            }
-
+            WriteErrors(error, file, result.Errors);
             return ExitCodes.InvalidInput;
         }
 
@@ -47,6 +42,16 @@ public static class ConfigValidateCommand
         var present = result.Config.Configuration.GetChildren().Select(s => s.Key);
         output.WriteLine($"  sections   {string.Join(", ", present)}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Every problem of an invalid station file, one per line: path, problem, expected form.</summary>
+    public static void WriteErrors(TextWriter error, string file, IReadOnlyList<EdgeInspect.Core.Configuration.ConfigError> errors)
+    {
+        error.WriteLine($"invalid: {file} ({Count(errors.Count, "problem")})");
+        foreach (var problem in errors)
+        {
+            error.WriteLine($"  {problem}");
+        }
     }
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

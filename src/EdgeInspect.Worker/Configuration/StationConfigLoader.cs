@@ -59,12 +59,12 @@ public sealed class StationConfigLoader
         .Register<PromotionOptions>("promotion", required: false)
         .Register<SampleOptions>("samples", required: false)
         .Register<AgreementOptions>("statistics", required: false)
-        // Subsystem options: the lead replaces each placeholder with Register<TheirOptions>("...").
-        .Placeholder("capture")
-        .Placeholder("model")
-        .Placeholder("link")
-        .Placeholder("inspector")
-        .Placeholder("monitoring");
+        .Register<EdgeInspect.Core.Capture.CaptureOptions>("capture")
+        .Register<ModelSection>("model")
+        .Register<EdgeInspect.Worker.Link.LinkOptions>("link")
+        .Register<EdgeInspect.Core.Inspection.InspectorOptions>("inspector")
+        .Register<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring", required: false)
+        .Register<PipelineSection>("pipeline", required: false);
 
     /// <summary>The top-level sections this loader knows, in registration order.</summary>
     public IEnumerable<string> KnownSections => _sections.Keys;

@@ -7,6 +7,7 @@ namespace EdgeInspect.Worker.Pipeline;
 /// a free-run frame that finds the queue full pushes out the oldest queued free-run frame (counted, released to
 /// the pool); a triggered frame is a part on the line and is never dropped: its writer waits for room instead.
 /// If the queue is full of parts, a new free-run frame is the one let go.
+/// A lossless queue (a replayed file or folder, where every frame is a part) makes every writer wait instead.
 /// </summary>
 /// <remarks>
 /// Ownership: a frame written here belongs to the queue until <see cref="TryTake"/> hands it to the reader; a
@@ -21,11 +22,15 @@ public sealed class FrameQueue
     private bool _completed;
     private long _dropped;
 
-    public FrameQueue(int capacity)
+    public FrameQueue(int capacity, bool lossless = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _items = new Frame?[capacity];
+        Lossless = lossless;
     }
+
+    /// <summary>Every frame waits for room; none is dropped (replayed sources).</summary>
+    public bool Lossless { get; }
 
     public int Capacity => _items.Length;
 
@@ -52,7 +57,7 @@ public sealed class FrameQueue
         var queued = false;
         lock (_gate)
         {
-            while (!_completed && _count == _items.Length && frame.Trigger == FrameTrigger.Triggered && !cancellationToken.IsCancellationRequested)
+            while (!_completed && _count == _items.Length && (Lossless || frame.Trigger == FrameTrigger.Triggered) && !cancellationToken.IsCancellationRequested)
             {
                 // Wake up now and then to notice cancellation.
                 Monitor.Wait(_gate, 50);

@@ -133,4 +133,21 @@ public sealed class FrameQueueTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public async Task A_Lossless_Queue_Makes_Free_Run_Writers_Wait_Instead_Of_Dropping()
+    {
+        using var pool = new FramePool(4, 12);
+        var queue = new FrameQueue(1, lossless: true);
+        queue.Write(Rent(pool, FrameTrigger.FreeRun, 1), CancellationToken.None);
+
+        var second = Task.Run(() => queue.Write(Rent(pool, FrameTrigger.FreeRun, 2), CancellationToken.None));
+        await Task.Delay(100);
+        Assert.False(second.IsCompleted);
+
+        Assert.True(queue.TryTake(TimeSpan.Zero, CancellationToken.None, out var first));
+        first.Release();
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, queue.Dropped);
+    }
 }

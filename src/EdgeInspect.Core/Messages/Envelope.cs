@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace EdgeInspect.Core.Messages;
+
+/// <summary>
+/// The identity every message carries: which schema, which device, which boot (epoch), where in the device's stream
+/// (seq) and when. (device, epoch, seq) identifies a message exactly, so a subscriber can drop duplicates; seq alone
+/// increases across restarts, so a gateway can detect gaps.
+/// </summary>
+/// <param name="Schema">Versioned schema name, e.g. <see cref="Schemas.Result"/>.</param>
+/// <param name="Device">Device id from config.</param>
+/// <param name="Epoch">Boot epoch: one more on every start of the service.</param>
+/// <param name="Seq">Per-device sequence number. Stream messages consume one each; retained state carries the latest stream seq.</param>
+/// <param name="Timestamp">UTC time the message was created.</param>
+public readonly record struct EnvelopeHeader(string Schema, string Device, long Epoch, long Seq, DateTimeOffset Timestamp);
+
+/// <summary>Writes and reads the JSON envelope: <c>{"schema","device","epoch","seq","ts","body":{...}}</c>.</summary>
+public static class Envelope
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+
+    /// <summary>Wraps an already serialized JSON body. The body must be one JSON value (validated by the writer).</summary>
+    public static byte[] Write(in EnvelopeHeader header, ReadOnlySpan<byte> bodyJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>(bodyJson.Length + 160);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteHeader(writer, header);
+            writer.WritePropertyName("body"u8);
+            writer.WriteRawValue(bodyJson, skipInputValidation: false);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Wraps a body serialized with source-generated metadata (no reflection).</summary>
+    public static byte[] Write<T>(in EnvelopeHeader header, T body, JsonTypeInfo<T> typeInfo)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteHeader(writer, header);
+            writer.WritePropertyName("body"u8);
+            JsonSerializer.Serialize(writer, body, typeInfo);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads the header of an envelope; false when the payload is not an envelope.</summary>
+    public static bool TryReadHeader(ReadOnlySpan<byte> payload, out EnvelopeHeader header)
+    {
+        header = default;
+        try
+        {
+            using var document = JsonDocument.Parse(payload.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("device", out var device) || device.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("epoch", out var epoch) || !epoch.TryGetInt64(out var epochValue)
+                || !root.TryGetProperty("seq", out var seq) || !seq.TryGetInt64(out var seqValue)
+                || !root.TryGetProperty("ts", out var ts) || !ts.TryGetDateTimeOffset(out var tsValue))
+            {
+                return false;
+            }
+
+            header = new EnvelopeHeader(schema.GetString()!, device.GetString()!, epochValue, seqValue, tsValue);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteHeader(Utf8JsonWriter writer, in EnvelopeHeader header)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("schema"u8, header.Schema);
+        writer.WriteString("device"u8, header.Device);
+        writer.WriteNumber("epoch"u8, header.Epoch);
+        writer.WriteNumber("seq"u8, header.Seq);
+        // Fixed format with milliseconds and a Z, whatever the offset of the value given.
+        writer.WriteString("ts"u8, header.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeInspect.Core.Capture;
+using EdgeInspect.Core.Messages;
+using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Native;
+using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Demo;
+using EdgeInspect.Worker.Hosting;
+using EdgeInspect.Worker.Pipeline;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace EdgeInspect.Worker.Cli;
+
+/// <summary>
+/// `edgeinspect demo`: the real station on embedded defaults. The reference model inspects a video of the line
+/// (built from the repository's sample frames) in which the factory lights dim to 55% and later come back; a
+/// scripted inspector answers at about 97% accuracy; results go through the durable outbox to a mosquitto broker
+/// started on a free loopback port; a subscriber prints what a plant supervisor sees.
+/// </summary>
+public static class DemoCommand
+{
+    /// <summary>The demo station, as a station file: the same loader and validation as `run` read it.</summary>
+    private const string StationTemplate = """
+        {
+          "station": { "deviceId": "demo-box-01", "site": "demo-site", "area": "assembly", "line": "line1", "name": "demo", "configRevision": "demo-embedded-1" },
+          "automation": { "mode": "shadow", "canaryFraction": 0.1, "auditFraction": 0.02, "verdictTimeout": "00:00:03", "noDecisionAction": "reject" },
+          "promotion": { "minParts": {{MIN_PARTS}}, "minAgreement": 0.95, "minDefectRecallLowerBound": 0.85, "autoPromote": false },
+          "samples": { "folder": "{{WORK}}/samples", "quotaBytes": 67108864, "randomFraction": 0.01, "saveDisagreements": true, "saveUncertain": true },
+          "statistics": { "windowParts": 200 },
+          "capture": { "cameraId": "cam0", "source": "file:{{VIDEO}}", "endOfStream": "stop" },
+          "model": { "package": "{{MODEL}}", "modelsFolder": "{{MODELS}}", "inference": { "intraOpThreads": 1 } },
+          "link": { "host": "127.0.0.1", "port": {{PORT}}, "outboxPath": "{{WORK}}/outbox.db", "keepAlive": "00:00:15" },
+          "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "inspector-ana", "errorRate": 0.03, "responseDelay": "00:00:00.040", "responseJitter": "00:00:00.020", "seed": 7 } },
+          "pipeline": { "poolFrames": 24, "queueFrames": 8, "metricsInterval": "00:00:02", "labels": "{{LABELS}}" }
+        }
+        """;
+
+    public static Command Create()
+    {
+        var passes = new Option<int>("--passes") { Description = "How many times the sample frames pass under each light (normal, dim, normal).", DefaultValueFactory = _ => 2 };
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo's working folder (video, station file, outbox, samples)." };
+        var command = new Command("demo", "Run the station on embedded defaults: reference model, a line video with a light change, scripted inspector, local broker.") { passes, keep };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(passes), parse.GetValue(keep), Console.Out, Console.Error, cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(int passes, bool keep, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var missing = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
+        if (missing.Count > 0)
+        {
+            foreach (var failure in missing)
+            {
+                error.WriteLine(failure.Message);
+            }
+
+            return ExitCodes.EnvironmentNotReady;
+        }
+
+        if (MosquittoBroker.FindExecutable() is null)
+        {
+            error.WriteLine("edgeinspect demo: the mosquitto broker is not installed. Fix: run `bash scripts/bootstrap.sh` (or apt-get install mosquitto).");
+            return ExitCodes.EnvironmentNotReady;
+        }
+
+        DemoAssets assets;
+        try
+        {
+            assets = DemoAssets.Locate();
+        }
+        catch (FileNotFoundException e)
+        {
+            error.WriteLine($"edgeinspect demo: {e.Message}");
+            return ExitCodes.EnvironmentNotReady;
+        }
+
+        var work = Directory.CreateTempSubdirectory("edgeinspect-demo-").FullName;
+        try
+        {
+            return await RunInAsync(assets, work, Math.Clamp(passes, 1, 20), output, cancellationToken);
+        }
+        finally
+        {
+            if (keep)
+            {
+                output.WriteLine($"Demo files kept in {work}");
+            }
+            else
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<int> RunInAsync(DemoAssets assets, string work, int passes, TextWriter output, CancellationToken cancellationToken)
+    {
+        output.WriteLine("EdgeInspect demo: building a line video from the sample frames (lights dim to 55% part way through)...");
+        var (video, labels, dimFrom, dimUntil) = assets.WriteLineVideo(work, passes, 0.55);
+        var totalFrames = dimUntil + (dimUntil - dimFrom);
+
+        using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions(), Path.Combine(work, "broker"), cancellationToken);
+        output.WriteLine($"Broker: mosquitto on {broker.Host}:{broker.Port}. Station: shadow mode, reference model, scripted inspector at ~97%.");
+
+        var stationFile = Path.Combine(work, "station.json");
+        var minParts = Math.Min(300, dimFrom);
+        File.WriteAllText(stationFile, StationTemplate
+            .Replace("{{WORK}}", Json(work), StringComparison.Ordinal)
+            .Replace("{{VIDEO}}", Json(video), StringComparison.Ordinal)
+            .Replace("{{MODEL}}", Json(assets.ModelPackage), StringComparison.Ordinal)
+            .Replace("{{MODELS}}", Json(assets.ModelsFolder), StringComparison.Ordinal)
+            .Replace("{{LABELS}}", Json(labels), StringComparison.Ordinal)
+            .Replace("{{PORT}}", broker.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{{MIN_PARTS}}", minParts.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var config = StationConfigLoader.CreateDefault().LoadFile(stationFile);
+        if (!config.IsValid)
+        {
+            ConfigValidateCommand.WriteErrors(output, stationFile, config.Errors);
+            return ExitCodes.Failed;
+        }
+
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var observer = new DemoObserver(minParts);
+        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, observer);
+        observer.Station = station;
+        var topics = config.Config!.Section<Link.LinkOptions>("link").Topics();
+        using var supervisor = new SupervisorConsole(broker.Host, broker.Port, topics.Base, output);
+        await supervisor.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        output.WriteLine($"Supervisor view of {topics.Base}/# :");
+
+        var clock = Stopwatch.StartNew();
+        await station.RunAsync(cancellationToken);
+        var elapsed = clock.Elapsed;
+
+        // Every result is durable in the outbox; give the link and the subscriber a moment to show them all.
+        var parts = station.Pipeline.Counters.Decided;
+        var deadline = Stopwatch.StartNew();
+        while (supervisor.DistinctResults < parts && deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        supervisor.EndLine();
+        if (observer.GateVerdict is { } gate)
+        {
+            output.WriteLine(gate);
+        }
+
+        var agreement = station.Pipeline.AgreementSnapshot().ModelVsHuman.Cumulative;
+        var table = new Table().Title("EdgeInspect demo summary").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("parts inspected", parts.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("frames in the video", $"{totalFrames} (lights at 55% for frames {dimFrom}-{dimUntil - 1})");
+        table.AddRow("throughput", string.Create(CultureInfo.InvariantCulture, $"{parts / elapsed.TotalSeconds:0.0} parts/s ({elapsed.TotalSeconds:0.0} s)"));
+        table.AddRow("results received over MQTT", $"{supervisor.DistinctResults} of {parts}");
+        table.AddRow("agreement with the inspector", Figure(agreement.Agreement, agreement.AgreementInterval95));
+        table.AddRow("Cohen's kappa", agreement.Kappa is { } k ? k.ToString("0.000", CultureInfo.InvariantCulture) : "n/a");
+        table.AddRow("defect recall vs inspector", Figure(agreement.DefectRecall, agreement.DefectRecallInterval95));
+        table.AddRow("alerts raised", observer.RaisedAlerts.Count == 0 ? "none" : string.Join(", ", observer.RaisedAlerts.Distinct()));
+        table.AddRow("alert transitions seen by the supervisor", supervisor.AlertsSeen.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("frames dropped", station.Pipeline.Counters.EventsDropped == 0 && (station.Pipeline.CaptureCounters?.DroppedPoolExhausted ?? 0) == 0 ? "0" : "see metrics");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = Math.Max(console.Profile.Width, 110);
+        console.Write(table);
+
+        return parts > 0 && supervisor.DistinctResults >= parts ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static string Figure(double? value, Core.Statistics.Interval? interval) =>
+        value is not { } v ? "n/a"
+        : interval is { } i ? string.Create(CultureInfo.InvariantCulture, $"{v:P1} (95% CI {i.Lower:P1}-{i.Upper:P1})")
+        : v.ToString("P1", CultureInfo.InvariantCulture);
+
+    private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    /// <summary>The demo's own view of the run: the promotion gate at the configured number of parts, and which alerts were raised.</summary>
+    private sealed class DemoObserver(int gateAfterParts) : IStationSink
+    {
+        private long _parts;
+
+        public StationRuntime? Station { get; set; }
+
+        public string? GateVerdict { get; private set; }
+
+        public List<string> RaisedAlerts { get; } = [];
+
+        public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
+        {
+            if (++_parts == gateAfterParts && Station is { } station)
+            {
+                var evaluation = station.Pipeline.PromotionEvaluation();
+                GateVerdict = $"Promotion gate after {gateAfterParts} parts in shadow: {(evaluation.Ready ? "READY to raise automation" : "NOT READY")}; "
+                              + string.Join("; ", evaluation.Criteria.Select(c => c.Reason));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken)
+        {
+            if (transition.To == AlertState.Alert && !transition.IsRepeat)
+            {
+                RaisedAlerts.Add(transition.Name);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken)
+        {
+            if (alert.IsAlert)
+            {
+                RaisedAlerts.Add($"{alert.CameraId}.{alert.Kind}");
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

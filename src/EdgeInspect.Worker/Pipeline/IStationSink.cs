@@ -1,0 +1,27 @@
+using EdgeInspect.Core.Capture;
+using EdgeInspect.Core.Messages;
+using EdgeInspect.Core.Monitoring;
+
+namespace EdgeInspect.Worker.Pipeline;
+
+/// <summary>
+/// Where the pipeline's output goes: finished parts, alert transitions, audit-trail events and metrics snapshots.
+/// The station writes them to the durable outbox; replay and tests collect them in memory.
+/// </summary>
+/// <remarks>
+/// Calls come from one writer task, in the order the pipeline produced them. A sink may await (the outbox applies
+/// back-pressure when it nears its cap); it must not throw for routine conditions.
+/// </remarks>
+public interface IStationSink
+{
+    ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken);
+
+    ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken);
+
+    /// <summary>A capture alert raised or cleared: camera down, frozen stream (and their recoveries).</summary>
+    ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken);
+
+    ValueTask EventAsync(EventBody body, CancellationToken cancellationToken);
+
+    ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken);
+}

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EdgeInspect.Core.Capture;
+using EdgeInspect.Core.Messages;
+using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Native.OpenCv;
+using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Hosting;
+using EdgeInspect.Worker.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeInspect.Worker.Tests.Pipeline;
+
+/// <summary>
+/// One real broker, the reference model and a video of the repository's sample frames for the whole class:
+/// written once, reused by every test. Also a models folder holding the reference packages and a corrupt one.
+/// </summary>
+public sealed class StationFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new("edgeinspect-e2e");
+
+    public MosquittoBroker Broker { get; private set; } = null!;
+
+    public string Video { get; private set; } = "";
+
+    public string Labels { get; private set; } = "";
+
+    public string ModelsFolder => Path.Combine(_dir.Path, "models");
+
+    public int FrameCount { get; private set; }
+
+    public string Work(string name) => Directory.CreateDirectory(Path.Combine(_dir.Path, name)).FullName;
+
+    public async Task InitializeAsync()
+    {
+        Broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions(), Path.Combine(_dir.Path, "broker"));
+        var holdout = RepoPaths.PhoneSet("holdout");
+        var files = Directory.GetFiles(Path.Combine(holdout, "frames"), "*.jpg").Order(StringComparer.Ordinal).ToArray();
+        Video = _dir.File("line.avi");
+        using (var writer = CvVideoWriter.Open(Video, "MJPG", 10, 640, 480))
+        {
+            foreach (var file in files)
+            {
+                writer.Write(CvImage.Read(file));
+            }
+        }
+
+        FrameCount = files.Length;
+        Labels = Path.Combine(holdout, "labels.csv");
+
+        foreach (var package in new[] { "reference", "reference-score" })
+        {
+            CopyDirectory(Path.Combine(RepoPaths.Models, package), Path.Combine(ModelsFolder, package));
+        }
+
+        // A candidate whose model file was cut short: the package must be refused while the active model keeps serving.
+        var corrupt = Path.Combine(ModelsFolder, "corrupt");
+        CopyDirectory(Path.Combine(RepoPaths.Models, "reference"), corrupt);
+        var onnx = Path.Combine(corrupt, "model.onnx");
+        var bytes = File.ReadAllBytes(onnx);
+        File.WriteAllBytes(onnx, bytes[..(bytes.Length / 3)]);
+    }
+
+    public Task DisposeAsync()
+    {
+        Broker.Dispose();
+        _dir.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
+
+/// <summary>
+/// The station end to end: video → capture → reference model → scripted inspector → decision → outbox → a real
+/// mosquitto → a subscriber. Every assertion is on what the subscriber received.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture<StationFixture>
+{
+    private static readonly string[] EnvelopeFields = ["partId", "camera", "frame", "model", "mode", "configRevision", "modelOutput", "outcome", "station", "deviceId"];
+
+    [Fact]
+    public async Task In_Shadow_Every_Part_Gives_One_Complete_Result_Decided_By_The_Inspector()
+    {
+        var run = await RunStationAsync("shadow", "shadow");
+
+        Assert.Equal(fixture.FrameCount, run.Results.Count);
+        Assert.Equal(Enumerable.Range(1, fixture.FrameCount).Select(i => (long)i), run.Results.Select(r => FrameSeq(r)).Order());
+        foreach (var result in run.Results)
+        {
+            foreach (var field in EnvelopeFields)
+            {
+                Assert.True(result.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null, $"result lacks {field}: {result}");
+            }
+
+            Assert.Equal("shadow", result.GetProperty("mode").GetString());
+            Assert.Equal(64, result.GetProperty("model").GetProperty("sha256").GetString()!.Length);
+            var human = result.GetProperty("human");
+            var outcome = result.GetProperty("outcome");
+            Assert.Equal("human", outcome.GetProperty("decidedBy").GetString());
+            Assert.Equal(human.GetProperty("verdict").GetString(), outcome.GetProperty("decision").GetString());
+        }
+
+        // A scripted inspector with a 3% error rate disagrees with a near-perfect model on a few parts: the join is real.
+        var disagreements = run.Results.Count(r => r.GetProperty("outcome").GetProperty("agreement").GetBoolean() == false);
+        Assert.InRange(disagreements, 1, fixture.FrameCount / 5);
+    }
+
+    [Fact]
+    public async Task In_Live_Final_Decisions_Equal_The_Models()
+    {
+        var run = await RunStationAsync("live", "live");
+
+        Assert.Equal(fixture.FrameCount, run.Results.Count);
+        foreach (var result in run.Results)
+        {
+            var outcome = result.GetProperty("outcome");
+            Assert.Equal("model", outcome.GetProperty("decidedBy").GetString());
+            Assert.Equal(result.GetProperty("modelOutput").GetProperty("verdict").GetString(), outcome.GetProperty("decision").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Canary_Gives_The_Model_The_Configured_Fraction_Of_1000_Parts()
+    {
+        var run = await RunStationAsync("canary", "canary", canaryFraction: 0.25, loopUntilParts: 1000);
+
+        Assert.True(run.Results.Count >= 1000);
+        var byModel = run.Results.Count(r => r.GetProperty("outcome").GetProperty("decidedBy").GetString() == "model");
+        var canary = run.Results.Count(r => r.GetProperty("outcome").GetProperty("canary").GetBoolean());
+        Assert.Equal(canary, byModel);
+        Assert.InRange((double)byModel / run.Results.Count, 0.23, 0.27);
+        // Canary parts are still checked by the inspector.
+        Assert.All(run.Results.Where(r => r.GetProperty("outcome").GetProperty("canary").GetBoolean()), r => Assert.Equal(JsonValueKind.Object, r.GetProperty("human").ValueKind));
+    }
+
+    [Fact]
+    public async Task Promote_And_Rollback_Mid_Stream_Lose_And_Repeat_No_Part_And_A_Corrupt_Candidate_Is_Refused()
+    {
+        var responses = new ConcurrentQueue<JsonElement>();
+        var run = await RunStationAsync("bluegreen", "shadow", loopUntilParts: int.MaxValue, duringRun: async (station, publish, results, stopNow) =>
+        {
+            await WaitForAsync(() => results() >= 60);
+            await publish("load-candidate", """{"package":"corrupt","by":"test"}""");
+            await publish("load-candidate", """{"package":"reference-score","by":"test"}""");
+            await WaitForAsync(() => station.Setup.Models.Candidate is not null);
+            var at = results();
+            await WaitForAsync(() => results() >= at + 60);
+            await publish("promote", """{"by":"test"}""");
+            at = results();
+            await WaitForAsync(() => results() >= at + 60);
+            await publish("rollback", """{"by":"test"}""");
+            at = results();
+            await WaitForAsync(() => results() >= at + 60);
+            stopNow();
+        }, responses: responses);
+
+        // Every frame seq appears exactly once, across the swaps.
+        var seqs = run.Results.Select(FrameSeq).ToList();
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs.Order());
+
+        // In frame order the active model goes reference -> reference-score (promoted) -> reference (rolled back).
+        var models = run.Results.OrderBy(FrameSeq).Select(r => r.GetProperty("model").GetProperty("name").GetString()!).ToList();
+        var runs = models.Zip(models.Skip(1)).Count(p => p.First != p.Second);
+        Assert.Equal(2, runs);
+        Assert.Equal(models[0], models[^1]);
+        Assert.NotEqual(models[0], models.First(m => m != models[0]));
+        Assert.Contains(run.Results, r => r.TryGetProperty("candidate", out var c) && c.ValueKind == JsonValueKind.Object);
+
+        var answers = responses.ToList();
+        var corrupt = answers.Single(a => a.GetProperty("verb").GetString() == "load-candidate" && !a.GetProperty("accepted").GetBoolean());
+        Assert.Contains("corrupt", corrupt.GetProperty("reason").GetString());
+        Assert.Contains("active model keeps serving", corrupt.GetProperty("reason").GetString());
+        Assert.All(answers.Where(a => a.GetProperty("verb").GetString() is "promote" or "rollback"), a => Assert.True(a.GetProperty("accepted").GetBoolean()));
+    }
+
+    private static long FrameSeq(JsonElement result) => result.GetProperty("frame").GetProperty("seq").GetInt64();
+
+    private sealed record StationRun(List<JsonElement> Results);
+
+    private async Task<StationRun> RunStationAsync(
+        string name,
+        string mode,
+        double canaryFraction = 0.1,
+        int? loopUntilParts = null,
+        Func<StationRuntime, Func<string, string, Task>, Func<int>, Action, Task>? duringRun = null,
+        ConcurrentQueue<JsonElement>? responses = null)
+    {
+        var work = fixture.Work(name);
+        var stationName = "e2e-" + name;
+        var json = $$"""
+            {
+              "station": { "deviceId": "dev-{{name}}", "site": "test", "area": "a1", "line": "l1", "name": "{{stationName}}", "configRevision": "e2e-1" },
+              "automation": { "mode": "{{mode}}", "canaryFraction": {{canaryFraction.ToString(CultureInfo.InvariantCulture)}}, "auditFraction": 0.02, "verdictTimeout": "00:00:05" },
+              "capture": { "cameraId": "cam-e2e", "source": "file:{{fixture.Video}}", "endOfStream": "{{(loopUntilParts is null ? "stop" : "loop")}}" },
+              "model": { "package": "{{Path.Combine(fixture.ModelsFolder, "reference")}}", "modelsFolder": "{{fixture.ModelsFolder}}" },
+              "link": { "host": "127.0.0.1", "port": {{fixture.Broker.Port}}, "outboxPath": "{{Path.Combine(work, "outbox.db")}}" },
+              "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.010", "responseJitter": "00:00:00.005", "seed": 11 } },
+              "samples": { "folder": "{{Path.Combine(work, "samples")}}", "randomFraction": 0.0, "saveDisagreements": true, "saveUncertain": false },
+              "pipeline": { "labels": "{{fixture.Labels}}", "metricsInterval": "00:00:01" }
+            }
+            """;
+        var file = Path.Combine(work, "station.json");
+        await File.WriteAllTextAsync(file, json);
+        var config = StationConfigLoader.CreateDefault().LoadFile(file);
+        Assert.True(config.IsValid, string.Join(Environment.NewLine, config.Errors));
+
+        var results = new ConcurrentDictionary<(long Epoch, long Seq), JsonElement>();
+        var topics = config.Config!.Section<Link.LinkOptions>("link");
+        var baseTopic = $"edgeinspect/test/a1/l1/{stationName}";
+        using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-sub-" + name });
+        subscriber.MessageReceived += message =>
+        {
+            using var document = JsonDocument.Parse(message.Payload);
+            var root = document.RootElement;
+            if (message.Topic == baseTopic + "/result")
+            {
+                results.TryAdd((root.GetProperty("epoch").GetInt64(), root.GetProperty("seq").GetInt64()), root.GetProperty("body").Clone());
+            }
+            else if (message.Topic == baseTopic + "/cmd/response")
+            {
+                responses?.Enqueue(root.GetProperty("body").Clone());
+            }
+        };
+        subscriber.Connected += _ => subscriber.Subscribe(baseTopic + "/#", 1);
+        subscriber.Start();
+        Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
+
+        using var publisher = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-pub-" + name });
+        publisher.Start();
+        Assert.True(await publisher.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
+
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var counter = new PartCounter(loopUntilParts, stop);
+        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, counter);
+        var running = station.RunAsync(stop.Token);
+        var correlation = 0;
+        if (duringRun is not null)
+        {
+            await duringRun(
+                station,
+                (verb, args) =>
+                {
+                    var body = $$"""{"correlationId":"c{{Interlocked.Increment(ref correlation)}}","args":{{args}}}""";
+                    publisher.Publish($"{baseTopic}/cmd/{verb}", Encoding.UTF8.GetBytes(body), 1);
+                    return Task.Delay(300);
+                },
+                () => counter.Parts,
+                () => stop.Cancel());
+        }
+
+        await running;
+        var decided = station.Pipeline.Counters.Decided;
+        await WaitForAsync(() => results.Count >= decided, TimeSpan.FromSeconds(20));
+        Assert.Equal(decided, results.Count);
+        return new StationRun([.. results.OrderBy(r => r.Key.Seq).Select(r => r.Value)]);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the station");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Counts finished parts and stops a looping source once enough have passed.</summary>
+    private sealed class PartCounter(int? stopAfter, CancellationTokenSource stop) : IStationSink
+    {
+        private int _parts;
+
+        public int Parts => Volatile.Read(ref _parts);
+
+        public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _parts) == stopAfter)
+            {
+                stop.Cancel();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
