@@ -56,30 +56,32 @@ public sealed class LinkServiceTests
         using var stop = new CancellationTokenSource();
         var running = link.RunAsync(stop.Token);
 
-        var producer = Task.Run(async () =>
-        {
-            for (var i = 0; i < 2000; i++)
-            {
-                await outbox.EnqueueAsync(MessageKind.Result, LinkTestKit.Result(i));
-                if (i % 25 == 0)
-                {
-                    await Task.Delay(15);
-                }
-            }
-        });
+        // Each cycle: 200 results while the broker is up (some in flight when it stops), 200 while it is down.
+        var part = 0;
         for (var outage = 0; outage < 5; outage++)
         {
-            await Task.Delay(250);
-            broker.Stop();
-            await Task.Delay(200);
+            for (var i = 0; i < 400; i++, part++)
+            {
+                if (i == 200)
+                {
+                    broker.Stop();
+                }
+
+                await outbox.EnqueueAsync(MessageKind.Result, LinkTestKit.Result(part));
+                if (i % 20 == 0)
+                {
+                    await Task.Delay(10);
+                }
+            }
+
             await broker.RestartAsync();
+            await LinkTestKit.WaitUntil(() => link.IsConnected, TimeSpan.FromSeconds(10));
         }
 
-        await producer.WaitAsync(TimeSpan.FromSeconds(30));
         await LinkTestKit.WaitUntil(() => UniqueSeqs(gateway).Count >= 2000, TimeSpan.FromSeconds(30), () => $"got {UniqueSeqs(gateway).Count} unique seqs; outbox depth {outbox.Depth}; {broker.Log}");
         var seqs = UniqueSeqs(gateway);
         Assert.Equal(Enumerable.Range(1, 2000).Select(i => (long)i), seqs);
-        Assert.True(link.Counters.Reconnects >= 5, $"only {link.Counters.Reconnects} reconnects: the outages did not happen mid-stream");
+        await LinkTestKit.WaitUntil(() => link.Counters.Reconnects >= 5, TimeSpan.FromSeconds(10), () => $"only {link.Counters.Reconnects} reconnects");
         stop.Cancel();
         await running.WaitAsync(TimeSpan.FromSeconds(15));
     }
