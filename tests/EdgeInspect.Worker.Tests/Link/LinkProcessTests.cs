@@ -101,6 +101,7 @@ public sealed class LinkProcessTests
         using (var restarted = new Soak(broker.Port, outbox, 0, 0))
         {
             Assert.True(restarted.Process.WaitForExit(60_000), "the restarted process did not drain and exit");
+            restarted.Process.WaitForExit(); // without a timeout it also waits for the redirected output to end
             Assert.Equal(0, restarted.Process.ExitCode);
             Assert.Contains(restarted.Lines, l => l == $"epoch {firstEpoch + 1}");
         }
