@@ -274,7 +274,7 @@ public sealed class MosquittoClient : IDisposable
             if (rc != MosquittoErrors.Success)
             {
                 var errno = rc == MosquittoErrors.Errno ? Marshal.GetLastPInvokeError() : 0;
-                Report(new MqttConnectionLost($"connect to {_options.Host}:{_options.Port} failed: {MosquittoErrors.Describe(rc, errno)}", false, IsTls(rc)));
+                Report(new MqttConnectionLost($"connect to {_options.Host}:{_options.Port} failed: {MosquittoErrors.Describe(rc, errno)}{(IsTls(rc) ? TlsHint() : string.Empty)}", false, IsTls(rc)));
                 Backoff(ref attempt);
                 continue;
             }
@@ -292,7 +292,7 @@ public sealed class MosquittoClient : IDisposable
                     tlsProblem = IsTls(rc);
                     if (tlsProblem && !_connected)
                     {
-                        reason += $"; check that the broker's certificate is signed by the CA in '{_options.Tls?.CaFile}' and names '{_options.Host}'";
+                        reason += TlsHint();
                     }
 
                     break;
@@ -342,6 +342,9 @@ public sealed class MosquittoClient : IDisposable
             }
         }
     }
+
+    // Wrong CA fails either at connect (rc 8) or later in the loop, depending on timing; both get the same advice.
+    private string TlsHint() => $"; check that the broker's certificate is signed by the CA in '{_options.Tls?.CaFile}' and names '{_options.Host}'";
 
     private static bool IsTls(int rc) => rc is MosquittoErrors.Tls or MosquittoErrors.TlsHandshake;
 
