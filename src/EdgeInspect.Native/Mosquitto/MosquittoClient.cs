@@ -279,6 +279,9 @@ public sealed class MosquittoClient : IDisposable
                 continue;
             }
 
+            // A blocking connect leaves the socket blocking; over TLS the loop would then sit in SSL_read until the
+            // broker sends something (the next PINGRESP), so stopping could hang. libmosquitto handles EAGAIN itself.
+            PosixFile.SetNonBlocking(MosquittoNative.mosquitto_socket(_handle));
             var started = Stopwatch.GetTimestamp();
             string? reason = null;
             var tlsProblem = false;
@@ -334,9 +337,11 @@ public sealed class MosquittoClient : IDisposable
     private void FlushDisconnect()
     {
         MosquittoNative.mosquitto_disconnect(_handle);
-        for (var i = 0; i < 20; i++)
+        // Bounded by the clock, not by a count: over TLS the loop can keep returning success after DISCONNECT.
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(500))
         {
-            if (MosquittoNative.mosquitto_loop(_handle, 50, 1) != MosquittoErrors.Success)
+            if (MosquittoNative.mosquitto_loop(_handle, 20, 1) != MosquittoErrors.Success)
             {
                 break;
             }
