@@ -172,6 +172,15 @@ public sealed class MosquittoClient : IDisposable
             return;
         }
 
+        if (Thread.CurrentThread == _thread)
+        {
+            // Called from an event handler (or a continuation it ran inline): the network thread cannot join
+            // itself, so the rest of the disposal happens on the thread pool once this handler returns.
+            _ = Task.Run(Dispose);
+            _stopping = true;
+            return;
+        }
+
         _disposed = true;
         _stopping = true;
         _stopSignal.Set();
@@ -279,9 +288,6 @@ public sealed class MosquittoClient : IDisposable
                 continue;
             }
 
-            // A blocking connect leaves the socket blocking; over TLS the loop would then sit in SSL_read until the
-            // broker sends something (the next PINGRESP), so stopping could hang. libmosquitto handles EAGAIN itself.
-            PosixFile.SetNonBlocking(MosquittoNative.mosquitto_socket(_handle));
             var started = Stopwatch.GetTimestamp();
             string? reason = null;
             var tlsProblem = false;
@@ -337,11 +343,9 @@ public sealed class MosquittoClient : IDisposable
     private void FlushDisconnect()
     {
         MosquittoNative.mosquitto_disconnect(_handle);
-        // Bounded by the clock, not by a count: over TLS the loop can keep returning success after DISCONNECT.
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(500))
+        for (var i = 0; i < 20; i++)
         {
-            if (MosquittoNative.mosquitto_loop(_handle, 20, 1) != MosquittoErrors.Success)
+            if (MosquittoNative.mosquitto_loop(_handle, 50, 1) != MosquittoErrors.Success)
             {
                 break;
             }

@@ -115,27 +115,3 @@ internal static unsafe partial class MosquittoNative
     [LibraryImport("libmosquitto.so.1")]
     public static partial void mosquitto_publish_v5_callback_set(MosquittoSafeHandle mosq, delegate* unmanaged<nint, nint, int, int, nint, void> callback);
 }
-
-internal static partial class MosquittoNative
-{
-    /// <summary><c>int mosquitto_socket(struct mosquitto *mosq)</c>: the connected socket, or -1.</summary>
-    [LibraryImport("libmosquitto.so.1")]
-    public static partial int mosquitto_socket(MosquittoSafeHandle mosq);
-}
-
-/// <summary>fcntl(2) for one purpose: making libmosquitto's socket non-blocking after a blocking connect.</summary>
-internal static partial class PosixFile
-{
-    private const int F_GETFL = 3;
-    private const int F_SETFL = 4;
-    private const int O_NONBLOCK = 0x800; // Linux (x86_64, arm64, arm)
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
-
-    public static bool SetNonBlocking(int fd)
-    {
-        var flags = Fcntl(fd, F_GETFL, 0);
-        return flags >= 0 && Fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-    }
-}
