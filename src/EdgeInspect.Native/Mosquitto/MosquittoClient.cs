@@ -172,6 +172,15 @@ public sealed class MosquittoClient : IDisposable
             return;
         }
 
+        if (Thread.CurrentThread == _thread)
+        {
+            // Called from an event handler (or a continuation it ran inline): the network thread cannot join
+            // itself, so the rest of the disposal happens on the thread pool once this handler returns.
+            _ = Task.Run(Dispose);
+            _stopping = true;
+            return;
+        }
+
         _disposed = true;
         _stopping = true;
         _stopSignal.Set();
@@ -274,7 +283,7 @@ public sealed class MosquittoClient : IDisposable
             if (rc != MosquittoErrors.Success)
             {
                 var errno = rc == MosquittoErrors.Errno ? Marshal.GetLastPInvokeError() : 0;
-                Report(new MqttConnectionLost($"connect to {_options.Host}:{_options.Port} failed: {MosquittoErrors.Describe(rc, errno)}", false, IsTls(rc)));
+                Report(new MqttConnectionLost($"connect to {_options.Host}:{_options.Port} failed: {MosquittoErrors.Describe(rc, errno)}{(IsTls(rc) ? TlsHint() : string.Empty)}", false, IsTls(rc)));
                 Backoff(ref attempt);
                 continue;
             }
@@ -292,7 +301,7 @@ public sealed class MosquittoClient : IDisposable
                     tlsProblem = IsTls(rc);
                     if (tlsProblem && !_connected)
                     {
-                        reason += $"; check that the broker's certificate is signed by the CA in '{_options.Tls?.CaFile}' and names '{_options.Host}'";
+                        reason += TlsHint();
                     }
 
                     break;
@@ -342,6 +351,9 @@ public sealed class MosquittoClient : IDisposable
             }
         }
     }
+
+    // Wrong CA fails either at connect (rc 8) or later in the loop, depending on timing; both get the same advice.
+    private string TlsHint() => $"; check that the broker's certificate is signed by the CA in '{_options.Tls?.CaFile}' and names '{_options.Host}'";
 
     private static bool IsTls(int rc) => rc is MosquittoErrors.Tls or MosquittoErrors.TlsHandshake;
 

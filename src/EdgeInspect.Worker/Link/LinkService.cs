@@ -88,7 +88,15 @@ public sealed class LinkService
         var will = new MqttWill(_topics.Status, StatusPayload(new StatusBody("offline", _status.Software, Reason: "connection lost (last will)")), 1, true);
         using var client = new MosquittoClient(_options.ToClientOptions(will));
         _client = client;
-        client.Connected += generation => _logger.LogInformation("Plant link connected to {Broker} (connection {Generation})", $"{_options.Host}:{_options.Port}", generation);
+        client.Connected += generation =>
+        {
+            if (generation > 1)
+            {
+                Counters.AddReconnect();
+            }
+
+            _logger.LogInformation("Plant link connected to {Broker} (connection {Generation})", $"{_options.Host}:{_options.Port}", generation);
+        };
         client.ConnectionLost += OnConnectionLost;
         client.PublishCompleted += OnPublishCompleted;
         client.MessageReceived += message =>
@@ -217,11 +225,6 @@ public sealed class LinkService
 
     private void OnNewConnection(MosquittoClient client, int generation)
     {
-        if (_generation != 0)
-        {
-            Counters.AddReconnect();
-        }
-
         _generation = generation;
         lock (_inflightGate)
         {

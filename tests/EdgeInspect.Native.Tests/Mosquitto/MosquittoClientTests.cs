@@ -36,7 +36,7 @@ public sealed class MosquittoClientTests
         Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(5)), broker.Log);
         await Task.Delay(100); // SUBACK
 
-        var acked = new TaskCompletionSource<int>();
+        var acked = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var publisher = new MosquittoClient(Options(broker.Port, "pub", protocol));
         publisher.PublishCompleted += (mid, _) => acked.TrySetResult(mid);
         publisher.Start();
@@ -103,7 +103,7 @@ public sealed class MosquittoClientTests
         var certs = TestCertificates.Create(dir.Path);
         using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { Tls = new BrokerTls(certs.CaFile, certs.ServerCert, certs.ServerKey) });
 
-        var acked = new TaskCompletionSource();
+        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var client = new MosquittoClient(Options(broker.Port, "tls-ok") with { Tls = new MqttTls(certs.CaFile) });
         client.PublishCompleted += (_, _) => acked.TrySetResult();
         client.Start();
