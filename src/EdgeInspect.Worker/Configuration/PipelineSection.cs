@@ -33,10 +33,5 @@ public sealed class PipelineSection : IConfigSection
         {
             errors.Add(new ConfigError(ConfigPath.Join(path, "metricsInterval"), $"is {MetricsInterval}", "a TimeSpan from 00:00:00.1 to 01:00:00, such as \"00:00:10\""));
         }
-
-        if (!string.IsNullOrWhiteSpace(Labels) && !File.Exists(Labels))
-        {
-            errors.Add(new ConfigError(ConfigPath.Join(path, "labels"), $"names '{Labels}', which does not exist", "the path of a labels.csv (file,...,class_name,...) or an empty string"));
-        }
     }
 }

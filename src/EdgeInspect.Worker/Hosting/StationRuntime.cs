@@ -111,7 +111,17 @@ public sealed class StationRuntime : IAsyncDisposable
         GroundTruth? truth = null;
         if (!string.IsNullOrWhiteSpace(pipeline.Labels))
         {
-            truth = GroundTruth.ReadCsv(pipeline.Labels, models.Active!.Manifest.Output.OkClass);
+            try
+            {
+                truth = GroundTruth.ReadCsv(pipeline.Labels, models.Active!.Manifest.Output.OkClass);
+            }
+            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+            {
+                inspector.Dispose();
+                models.Dispose();
+                throw new StationStartupException($"pipeline.labels: cannot read '{pipeline.Labels}' ({e.Message}). Fix: give the path of a labels.csv "
+                    + "(file,...,class_name,...) relative to the working directory, or leave it empty on a live camera.", e);
+            }
         }
 
         var samples = o.Samples.RandomFraction > 0 || o.Samples.SaveDisagreements || o.Samples.SaveUncertain

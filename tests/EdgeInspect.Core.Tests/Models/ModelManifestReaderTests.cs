@@ -29,7 +29,11 @@ public sealed class ModelManifestReaderTests
         Assert.Equal(0, m.Output.OkIndex);
         Assert.Equal(new DecisionRules(0.5, 0.2, 0.8), m.Decision);
         Assert.Equal(2, m.GoldenSamples.Length);
-        Assert.Null(m.Baseline);
+        // The drift baseline written by `edgeinspect baseline` from tests/data/phone-v1/reference, in the contract's ROI.
+        var baseline = EdgeInspect.Core.Monitoring.DriftBaseline.FromJson(Assert.IsType<System.Text.Json.Nodes.JsonObject>(m.Baseline));
+        Assert.Equal(150, baseline.FrameCount);
+        Assert.Equal(new EdgeInspect.Core.Monitoring.RegionOfInterest(200, 40, 240, 400), baseline.Roi);
+        Assert.NotNull(baseline.Score);
     }
 
     [Fact]

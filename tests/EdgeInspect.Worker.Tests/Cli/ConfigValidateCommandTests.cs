@@ -51,7 +51,7 @@ public sealed class ConfigValidateCommandTests
 
     [Theory]
     [InlineData("demo.json", "automation shadow")]
-    [InlineData("line1-station3.json", "automation canary")]
+    [InlineData("line1-station3.json", "automation live")]
     public async Task The_Sample_Stations_Are_Valid(string file, string expectedMode)
     {
         var result = await CliProcess.RunAsync(["config", "validate", Path.Combine(RepoPaths.Root, "firmware-config", "stations", file)]);
@@ -80,7 +80,11 @@ public sealed class ConfigValidateCommandTests
               "station": { "deviceId": "a b", "site": "s", "area": "a", "line": "l", "name": "n", "configRevision": "r" },
               "automation": { "mode": "autopilot", "verdictTimeout": "abc", "canaryFraction": -1, "noDecisionAction": "ignore" },
               "samples": { "saveUncertain": "yes" },
-              "promotion": { "minParts": 0 }
+              "promotion": { "minParts": 0 },
+              "capture": { "source": "/dev/video0" },
+              "model": { "package": "models/reference" },
+              "link": { "host": "127.0.0.1" },
+              "inspector": { "backend": "scripted" }
             }
             """);
         using var error = new StringWriter();

@@ -8,8 +8,14 @@ namespace EdgeInspect.Worker.Tests.Configuration;
 
 public sealed class StationConfigLoaderTests : IDisposable
 {
+    /// <summary>A station's identity plus the required subsystem sections other than capture (which some tests replace).</summary>
     private const string Station = """
-        "station": { "deviceId": "ei-1", "site": "s", "area": "a", "line": "l", "name": "n", "configRevision": "r1" }
+        "station": { "deviceId": "ei-1", "site": "s", "area": "a", "line": "l", "name": "n", "configRevision": "r1" },
+        "model": { "package": "models/reference" }, "link": { "host": "127.0.0.1" }, "inspector": { "backend": "scripted" }
+        """;
+
+    private const string Camera = """
+        "capture": { "source": "/dev/video0" }
         """;
 
     private readonly TempDirectory _dir = new();
@@ -32,7 +38,7 @@ public sealed class StationConfigLoaderTests : IDisposable
         var options = result.Config.Options;
         Assert.Equal(AutomationMode.Shadow, options.Automation.Mode);
         Assert.Equal(TimeSpan.FromSeconds(3), options.Automation.VerdictTimeout);
-        Assert.Equal(["drift*", "audit-disagreement"], options.Promotion.FallbackToShadow.Alerts);
+        Assert.Equal(["cam0.brightness*", "cam0.concept"], options.Promotion.FallbackToShadow.Alerts);
         Assert.Equal(268435456, options.Samples.QuotaBytes);
         Assert.Equal("demo", options.Station.Name);
     }
@@ -40,7 +46,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     [Fact]
     public void Missing_Optional_Sections_Take_Their_Defaults_And_Keys_Ignore_Case()
     {
-        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "Automation": { "MODE": "Live" } }"""));
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, {{Camera}}, "Automation": { "MODE": "Live" } }"""));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(AutomationMode.Live, result.Config.Options.Automation.Mode);
@@ -64,7 +70,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     [Fact]
     public void Placeholder_Sections_Are_Accepted_Unchecked()
     {
-        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": {}, "link": { "anything": [1, 2] } }"""));
+        var result = StationConfigLoader.CreateDefault().Placeholder("extras").LoadFile(Write($$"""{ {{Station}}, {{Camera}}, "automation": {}, "extras": { "anything": [1, 2] } }"""));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
     }
@@ -75,7 +81,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     [InlineData("\"five seconds\"")]
     public void A_Duration_Must_Be_Written_As_A_TimeSpan(string value)
     {
-        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "verdictTimeout": {{value}} } }"""));
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, {{Camera}}, "automation": { "verdictTimeout": {{value}} } }"""));
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("automation:verdictTimeout", error.Path);
@@ -85,7 +91,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     [Fact]
     public void A_Key_Given_Twice_Is_Reported_Not_Thrown()
     {
-        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "mode": "live", "mode": "shadow" } }"""));
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, {{Camera}}, "automation": { "mode": "live", "mode": "shadow" } }"""));
 
         Assert.Contains("duplicate key", Assert.Single(result.Errors).Problem);
     }
@@ -93,7 +99,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     [Fact]
     public void An_Object_Where_A_Value_Belongs_Is_Reported_With_The_Expected_Form()
     {
-        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, "automation": { "mode": { "name": "live" } } }"""));
+        var result = StationConfigLoader.CreateDefault().LoadFile(Write($$"""{ {{Station}}, {{Camera}}, "automation": { "mode": { "name": "live" } } }"""));
 
         var error = Assert.Single(result.Errors);
         Assert.Equal(("automation:mode", "is an object or a list"), (error.Path, error.Problem));
@@ -103,7 +109,7 @@ public sealed class StationConfigLoaderTests : IDisposable
     public void A_Host_Configuration_With_Keys_Of_Its_Own_Can_Be_Validated_Without_Rejecting_Them()
     {
         var host = new ConfigurationBuilder()
-            .AddJsonFile(Write($$"""{ {{Station}}, "automation": { "mode": "canary" } }"""))
+            .AddJsonFile(Write($$"""{ {{Station}}, {{Camera}}, "automation": { "mode": "canary" } }"""))
             .AddInMemoryCollection([new("Logging:LogLevel:Default", "Information")])
             .Build();
 

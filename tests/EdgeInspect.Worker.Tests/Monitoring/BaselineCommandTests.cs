@@ -45,12 +45,25 @@ public sealed class BaselineCommandTests(PhoneSetMetrics sets)
     public async Task The_Edgeinspect_Executable_Has_The_Baseline_Verb()
     {
         using var package = new TempDirectory("baseline");
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Models, "reference"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(package.Path, Path.GetRelativePath(Path.Combine(RepoPaths.Models, "reference"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
 
         var result = await CliProcess.RunAsync(["baseline", "--images", RepoPaths.PhoneSet("blur"), "--model", package.Path]);
 
-        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.StdErr);
         Assert.Contains("Baseline from 50 frames", result.StdOut);
-        Assert.Equal(50, DriftBaseline.FromJson((JsonObject)JsonNode.Parse(File.ReadAllText(package.File("model.json")))!["baseline"]!).FrameCount);
+        var written = DriftBaseline.FromJson((JsonObject)JsonNode.Parse(File.ReadAllText(package.File("model.json")))!["baseline"]!);
+        Assert.Equal(50, written.FrameCount);
+        // The package's own model scored the frames: the baseline carries the score distribution and the defect rate.
+        Assert.NotNull(written.Score);
+        Assert.NotNull(written.DefectRate);
+        // The package still loads: writing the baseline left model.onnx and its sha256 alone.
+        var verify = await CliProcess.RunAsync(["model", "verify", package.Path]);
+        Assert.True(verify.ExitCode == ExitCodes.Ok, verify.StdErr + verify.StdOut);
     }
 
     [Fact]

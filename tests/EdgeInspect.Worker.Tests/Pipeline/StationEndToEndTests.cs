@@ -221,7 +221,6 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         Assert.True(config.IsValid, string.Join(Environment.NewLine, config.Errors));
 
         var results = new ConcurrentDictionary<(long Epoch, long Seq), JsonElement>();
-        var topics = config.Config!.Section<Link.LinkOptions>("link");
         var baseTopic = $"edgeinspect/test/a1/l1/{stationName}";
         using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-sub-" + name });
         subscriber.MessageReceived += message =>
