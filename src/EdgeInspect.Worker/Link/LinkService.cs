@@ -125,6 +125,13 @@ public sealed class LinkService
         using var flush = new CancellationTokenSource(_options.ShutdownFlushTimeout);
         try
         {
+            // Between two reconnect attempts (or before the first connect of a short run) the broker may still be
+            // reachable: give the client the flush window to reach it, rather than leaving records for the next start.
+            if (!client.IsConnected && (_outbox.Depth > 0 || Inflight > 0))
+            {
+                await client.WaitConnectedAsync(_options.ShutdownFlushTimeout, flush.Token);
+            }
+
             if (client.IsConnected)
             {
                 await DrainAsync(untilEmpty: true, flush.Token);
