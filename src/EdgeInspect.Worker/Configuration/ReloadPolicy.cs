@@ -36,7 +36,11 @@ public sealed class ReloadPolicy
         .AddHotReloadable("promotion")
         .AddHotReloadable("samples:randomFraction")
         .AddHotReloadable("samples:saveDisagreements")
-        .AddHotReloadable("samples:saveUncertain");
+        .AddHotReloadable("samples:saveUncertain")
+        .AddHotReloadable("monitoring:distanceThreshold")
+        .AddHotReloadable("monitoring:sequentialLambda")
+        .AddHotReloadable("monitoring:defectRateThreshold")
+        .AddHotReloadable("monitoring:conceptLevelThreshold");
 
     public IReadOnlyList<string> HotReloadable => _hot;
 

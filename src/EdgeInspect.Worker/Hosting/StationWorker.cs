@@ -1,4 +1,3 @@
-using EdgeInspect.Core.Automation;
 using EdgeInspect.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -59,11 +58,8 @@ public sealed class StationWorker(StationRuntime station, IHostApplicationLifeti
         }
 
         var next = result.Config!.Options;
-        if (next.Automation.Mode != station.Pipeline.Mode)
-        {
-            station.Pipeline.SetMode(next.Automation.Mode, ModeChangeSource.ConfigReload, "config", $"station file {Path.GetFileName(file)} revision {next.Station.ConfigRevision}");
-            station.RefreshStatus();
-        }
+        station.Pipeline.ApplyReload(next.Automation, next.Promotion, next.Samples, result.Config.Section<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring"));
+        station.RefreshStatus();
 
         if (changes.RequiresRestart)
         {

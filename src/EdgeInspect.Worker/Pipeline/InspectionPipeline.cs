@@ -41,8 +41,8 @@ public sealed class InspectionPipeline : IAsyncDisposable
     private readonly Lock _metricsGate = new();
     private readonly AgreementStatistics _agreement;
     private readonly AgreementStatistics _candidateAgreement;
-    private readonly PromotionGate _gate;
-    private readonly SamplePolicy _samplePolicy;
+    private PromotionGate _gate;
+    private SamplePolicy _samplePolicy;
     private readonly PipelineCounters _counters = new();
     private readonly List<AlertTransition> _transitions = [];
     private DecisionPolicy _policy;
@@ -187,6 +187,35 @@ public sealed class InspectionPipeline : IAsyncDisposable
         OnActiveChanged();
         TryEmit(new EventBody("model-rolled-back", $"{active} is active again (by {requestedBy})", IdentityDetail("active", active, requestedBy)));
         return true;
+    }
+
+    /// <summary>
+    /// Applies the hot-reloadable fields of a changed station file between two parts: the automation policy (mode,
+    /// canary and audit fractions), the promotion criteria, the sampling rates and the drift thresholds.
+    /// </summary>
+    public void ApplyReload(AutomationOptions automation, PromotionOptions promotion, SampleOptions samples, MonitoringOptions monitoring)
+    {
+        var current = Volatile.Read(ref _policy);
+        var next = new DecisionPolicy(automation).WithMode(current.Mode);
+        Interlocked.Exchange(ref _policy, next);
+        if (automation.Mode != current.Mode)
+        {
+            SetMode(automation.Mode, ModeChangeSource.ConfigReload, "config", "station file reloaded");
+        }
+
+        Volatile.Write(ref _samplePolicy, new SamplePolicy(samples));
+        lock (_statsGate)
+        {
+            _gate = new PromotionGate(promotion);
+            if (_drift is { } drift)
+            {
+                drift.SetThreshold(DetectorFamily.InputDistribution, monitoring.DistanceThreshold);
+                drift.SetThreshold(DetectorFamily.ScoreDistribution, monitoring.DistanceThreshold);
+                drift.SetThreshold(DetectorFamily.InputSequential, monitoring.SequentialLambda);
+                drift.SetThreshold(DetectorFamily.DefectRate, monitoring.DefectRateThreshold);
+                drift.SetThreshold(DetectorFamily.Concept, monitoring.ConceptLevelThreshold);
+            }
+        }
     }
 
     /// <summary>Publishes a metrics snapshot now (cmd/snapshot).</summary>

@@ -129,4 +129,103 @@ public sealed class RunCommandTests
         Assert.Contains("capture:source", result.StdErr, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("   at ", result.StdErr);
     }
+
+    [Fact]
+    public async Task A_Changed_Station_File_Applies_The_Mode_At_Once_Names_Restart_Fields_And_Refuses_An_Invalid_One()
+    {
+        using var dir = new TempDirectory("edgeinspect-reload");
+        using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions(), Path.Combine(dir.Path, "broker"));
+        var station = dir.File("station.json");
+        var holdout = RepoPaths.PhoneSet("holdout");
+        string File(string mode, string camera) => $$"""
+            {
+              "station": { "deviceId": "dev-reload", "site": "s", "area": "a", "line": "l", "name": "reload1", "configRevision": "r-{{mode}}" },
+              "automation": { "mode": "{{mode}}", "verdictTimeout": "00:00:05" },
+              "capture": { "cameraId": "{{camera}}", "source": "folder:{{Path.Combine(holdout, "frames")}}", "endOfStream": "loop", "targetFps": 50 },
+              "model": { "package": "{{Path.Combine(RepoPaths.Models, "reference")}}", "modelsFolder": "{{RepoPaths.Models}}" },
+              "link": { "host": "127.0.0.1", "port": {{broker.Port}}, "outboxPath": "{{dir.File("outbox.db")}}" },
+              "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.020", "responseJitter": "00:00:00.010" } },
+              "samples": { "folder": "{{dir.File("samples")}}", "randomFraction": 0, "saveDisagreements": false, "saveUncertain": false },
+              "pipeline": { "labels": "{{Path.Combine(holdout, "labels.csv")}}" }
+            }
+            """;
+        await System.IO.File.WriteAllTextAsync(station, File("shadow", "cam0"));
+
+        var modes = new ConcurrentQueue<string>();
+        var events = new ConcurrentQueue<string>();
+        using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = broker.Port, ClientId = "reload-sub" });
+        subscriber.MessageReceived += message =>
+        {
+            using var document = JsonDocument.Parse(message.Payload);
+            var body = document.RootElement.GetProperty("body");
+            if (message.Topic.EndsWith("/result", StringComparison.Ordinal))
+            {
+                modes.Enqueue(body.GetProperty("mode").GetString()!);
+            }
+            else if (message.Topic.EndsWith("/event", StringComparison.Ordinal))
+            {
+                events.Enqueue(body.GetProperty("message").GetString()!);
+            }
+        };
+        subscriber.Connected += _ => subscriber.Subscribe("edgeinspect/s/a/l/reload1/#", 1);
+        subscriber.Start();
+        Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
+
+        using var process = Process.Start(CliProcess.StartInfo(["run", "--config", station]))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitForAsync(() => modes.Count >= 20, process);
+
+            // Mode is safe to change at once; the camera id needs a restart, and the service says so.
+            await System.IO.File.WriteAllTextAsync(station, File("live", "cam1"));
+            await WaitForAsync(() => modes.Contains("live") && events.Any(e => e.Contains("shadow -> live by config", StringComparison.OrdinalIgnoreCase)), process);
+
+            // An invalid file is refused; the station keeps running on what it had.
+            await System.IO.File.WriteAllTextAsync(station, File("autopilot", "cam1"));
+            var before = modes.Count;
+            await WaitForAsync(() => modes.Count >= before + 50, process);
+        }
+        finally
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var log = await stdout + await stderr;
+        Assert.Equal(ExitCodes.Ok, process.ExitCode);
+        Assert.Contains("take effect only after a restart", log);
+        Assert.Contains("capture:cameraId", log);
+        Assert.Contains("is invalid; keeping the running config", log);
+        Assert.Contains("automation:mode", log);
+        Assert.Equal("live", modes.Last());
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, Process process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (process.HasExited)
+            {
+                Assert.Fail($"edgeinspect run exited early ({process.ExitCode}): {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the running station");
+            await Task.Delay(50);
+        }
+    }
 }
