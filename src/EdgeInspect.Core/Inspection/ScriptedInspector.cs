@@ -10,7 +10,7 @@ namespace EdgeInspect.Core.Inspection;
 /// the <see cref="TimeProvider"/>, so a fake clock drives them in tests and replays.
 /// Threading: <see cref="Present"/>, <see cref="ErrorRate"/> and <see cref="UnsureRate"/> may be used from any thread.
 /// </remarks>
-public sealed class ScriptedInspector : InspectorInputBase
+public sealed class ScriptedInspector : InspectorInputBase, IPartPresenter
 {
     private readonly TimeProvider _time;
     private readonly string _position;

@@ -149,6 +149,7 @@ public sealed class StationRuntime : IAsyncDisposable
             Models = models,
             LoadModel = Load,
             Inspector = inspectorInput ?? inspector.Input,
+            InspectorPositions = inspectorOptions.Positions.Select(p => p.Name).ToList(),
             Outputs = inspector.Outputs,
             Sink = sink,
             EncodeJpeg = frame => CvJpeg.Encode(frame, 90),

@@ -35,6 +35,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly FrameQueue _frames;
     private readonly VerdictJoin<PendingPart> _join;
+    private readonly Dictionary<string, VerdictJoin<PendingPart>> _joinsByPosition = new(StringComparer.Ordinal);
     private readonly Channel<object> _out;
     private readonly RecordSequence _partSeq;
     private readonly Lock _statsGate = new();
@@ -60,6 +61,11 @@ public sealed class InspectionPipeline : IAsyncDisposable
         // A finite source (file, folder) is a replay: every frame is a part, so capture waits instead of dropping.
         _frames = new FrameQueue(setup.QueueCapacity, lossless: CaptureSource.TryParse(setup.Capture.Source, out var source, out _) && source.IsFinite);
         _join = new VerdictJoin<PendingPart>(_time, setup.Automation.VerdictTimeout);
+        foreach (var position in setup.InspectorPositions.Distinct(StringComparer.Ordinal))
+        {
+            // The first position shares the main join; a press from a position not configured goes there too.
+            _joinsByPosition[position] = _joinsByPosition.Count == 0 ? _join : new VerdictJoin<PendingPart>(_time, setup.Automation.VerdictTimeout);
+        }
         _out = Channel.CreateBounded<object>(new BoundedChannelOptions(setup.SinkQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -397,10 +403,18 @@ public sealed class InspectionPipeline : IAsyncDisposable
         if (routing.AskHuman)
         {
             _join.Enqueue(partId, part, frame.MonotonicTimestamp);
-            if (_setup.Inspector is ScriptedInspector scripted)
+            foreach (var join in _joinsByPosition.Values)
             {
-                // The scripted inspector answers from ground truth; without labels it can only echo the model.
-                scripted.Present(partId, truth?.Verdict ?? prediction.Decision, _time.GetTimestamp());
+                if (!ReferenceEquals(join, _join))
+                {
+                    join.Enqueue(partId, part, frame.MonotonicTimestamp);
+                }
+            }
+
+            if (_setup.Inspector is IPartPresenter presenter)
+            {
+                // A scripted inspector answers from ground truth; without labels it can only echo the model.
+                presenter.Present(partId, truth?.Verdict ?? prediction.Decision, _time.GetTimestamp());
             }
         }
         else
@@ -412,20 +426,24 @@ public sealed class InspectionPipeline : IAsyncDisposable
     private async Task RunJoinAsync()
     {
         var presses = _setup.Inspector.Presses;
+        var joins = _joinsByPosition.Count == 0 ? [_join] : _joinsByPosition.Values.Distinct().ToArray();
         var timedOut = new List<JoinedVerdict<PendingPart>>();
         while (true)
         {
-            var pending = _join.Counters.Pending;
+            var pending = joins.Sum(j => j.Counters.Pending);
             if (_inferenceDone && pending == 0)
             {
                 return;
             }
 
             var wait = TimeSpan.FromMilliseconds(50);
-            if (_join.NextDeadline is { } deadline)
+            foreach (var join in joins)
             {
-                var left = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
-                wait = left < wait ? (left < TimeSpan.Zero ? TimeSpan.Zero : left) : wait;
+                if (join.NextDeadline is { } deadline)
+                {
+                    var left = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+                    wait = left < wait ? (left < TimeSpan.Zero ? TimeSpan.Zero : left) : wait;
+                }
             }
 
             try
@@ -442,17 +460,32 @@ public sealed class InspectionPipeline : IAsyncDisposable
 
             while (presses.TryRead(out var press))
             {
-                if (_join.OnPress(press, out var joined))
+                var join = _joinsByPosition.TryGetValue(press.Position, out var own) ? own : _join;
+                if (join.OnPress(press, out var joined))
                 {
-                    Complete(joined.Part, joined);
+                    if (joined.Part.Completed)
+                    {
+                        RecordSecondOpinion(joined.Part, joined);
+                    }
+                    else
+                    {
+                        Complete(joined.Part, joined);
+                    }
                 }
             }
 
-            timedOut.Clear();
-            _join.CollectTimedOut(timedOut);
-            foreach (var expired in timedOut)
+            foreach (var join in joins)
             {
-                Complete(expired.Part, expired);
+                timedOut.Clear();
+                join.CollectTimedOut(timedOut);
+                foreach (var expired in timedOut)
+                {
+                    // A part times out once: when no position answered. A second position's silence changes nothing.
+                    if (!expired.Part.Completed)
+                    {
+                        Complete(expired.Part, expired);
+                    }
+                }
             }
 
             if (presses.Completion.IsCompleted && _inferenceDone)
@@ -463,8 +496,23 @@ public sealed class InspectionPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>A second inspector judged a part another already decided: inter-inspector agreement.</summary>
+    private void RecordSecondOpinion(PendingPart part, JoinedVerdict<PendingPart> second)
+    {
+        if (part.FirstHuman is not { Verdict: Verdict.Pass or Verdict.Fail } first || second.Verdict is not (Verdict.Pass or Verdict.Fail))
+        {
+            return;
+        }
+
+        lock (_statsGate)
+        {
+            _agreement.RecordInterInspector(first.InspectorId, first.Verdict!.Value, second.Press.InspectorId, second.Verdict!.Value);
+        }
+    }
+
     private void Complete(PendingPart part, JoinedVerdict<PendingPart>? joined)
     {
+        part.Completed = true;
         var human = joined?.Verdict;
         var outcome = part.Policy.Decide(part.Routing, part.Summary, human);
         if (part.Routing.WaitForHuman)
@@ -484,6 +532,7 @@ public sealed class InspectionPipeline : IAsyncDisposable
         {
             var timedOutPart = j.Outcome != JoinOutcome.Labeled;
             humanRecord = new HumanRecord(j.Press.InspectorId, j.Press.Position, j.Verdict, timedOutPart, j.HumanLatency.TotalMilliseconds, part.Routing.IsAudit);
+            part.FirstHuman = humanRecord;
             RecordAgreement(part, humanRecord);
         }
 

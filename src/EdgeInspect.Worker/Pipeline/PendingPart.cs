@@ -52,6 +52,12 @@ internal sealed class PendingPart
     /// <summary>A reference on the frame kept until the human verdict, to save a disagreement sample; released on completion.</summary>
     public Frame? HeldFrame { get; set; }
 
+    /// <summary>Set once the part's record is made; later verdicts on it only feed inter-inspector agreement.</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>The verdict that decided the part, to compare a second inspector's with.</summary>
+    public HumanRecord? FirstHuman { get; set; }
+
     /// <summary>The saved sample's JPEG, offered to observers as a thumbnail.</summary>
     public byte[]? Thumbnail { get; set; }
 }

@@ -41,6 +41,12 @@ public sealed class PipelineSetup
 
     public required IInspectorInput Inspector { get; init; }
 
+    /// <summary>
+    /// The inspector positions that judge every part asked of a human (one FIFO each). The first verdict decides the
+    /// part; another position's verdict on the same part feeds inter-inspector agreement. Empty: one FIFO for all.
+    /// </summary>
+    public IReadOnlyList<string> InspectorPositions { get; init; } = [];
+
     public required IStationOutputs Outputs { get; init; }
 
     public required IStationSink Sink { get; init; }

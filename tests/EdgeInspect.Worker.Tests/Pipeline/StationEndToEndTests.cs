@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EdgeInspect.Core.Capture;
+using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native.Mosquitto;
@@ -189,6 +190,75 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         Assert.All(answers.Where(a => a.GetProperty("verb").GetString() is "promote" or "rollback"), a => Assert.True(a.GetProperty("accepted").GetBoolean()));
     }
 
+    [Fact]
+    public async Task Two_Inspectors_Judging_The_Same_Parts_Give_Inter_Inspector_Agreement_And_The_First_Verdict_Decides()
+    {
+        using var inspectors = new TwoScriptedInspectors(TimeProvider.System);
+        StationRuntime? station = null;
+        var run = await RunStationAsync("two-inspectors", "shadow", positions: ["left", "right"], inspectorInput: inspectors, onStation: s => station = s);
+
+        Assert.Equal(fixture.FrameCount, run.Results.Count);
+        // Each part is decided by whichever inspector answered first, and only once.
+        Assert.All(run.Results, r => Assert.Contains(r.GetProperty("human").GetProperty("inspectorId").GetString(), new[] { "ana", "bob" }));
+        var inter = Assert.Single(station!.Pipeline.AgreementSnapshot().InterInspector);
+        Assert.Equal(("ana", "bob"), Order(inter.InspectorA, inter.InspectorB));
+        // Both judged (nearly) every part; they disagree where one of them erred (3% and 8% error rates).
+        Assert.InRange(inter.Figures.Parts, fixture.FrameCount - 5, fixture.FrameCount);
+        Assert.InRange(inter.Figures.Agreement!.Value, 0.75, 0.995);
+    }
+
+    private static (string, string) Order(string a, string b) => string.CompareOrdinal(a, b) <= 0 ? (a, b) : (b, a);
+
+    /// <summary>Two scripted inspectors at two positions, each shown every part; their presses arrive on one channel.</summary>
+    private sealed class TwoScriptedInspectors : IInspectorInput, IPartPresenter
+    {
+        private readonly InspectorRoster _roster = new([("left", "ana"), ("right", "bob")]);
+        private readonly ScriptedInspector _ana;
+        private readonly ScriptedInspector _bob;
+        private readonly System.Threading.Channels.Channel<EdgeInspect.Core.Inspection.InspectorPress> _presses =
+            System.Threading.Channels.Channel.CreateUnbounded<EdgeInspect.Core.Inspection.InspectorPress>();
+
+        public TwoScriptedInspectors(TimeProvider time)
+        {
+            _ana = new ScriptedInspector(new ScriptedInspectorOptions { Position = "left", InspectorId = "ana", ErrorRate = 0.03, ResponseDelay = TimeSpan.FromMilliseconds(10), ResponseJitter = TimeSpan.FromMilliseconds(5), Seed = 1 }, "left", _roster, time);
+            _bob = new ScriptedInspector(new ScriptedInspectorOptions { Position = "right", InspectorId = "bob", ErrorRate = 0.08, ResponseDelay = TimeSpan.FromMilliseconds(12), ResponseJitter = TimeSpan.FromMilliseconds(5), Seed = 2 }, "right", _roster, time);
+        }
+
+        public string BackendName => "two-scripted";
+
+        public System.Threading.Channels.ChannelReader<EdgeInspect.Core.Inspection.InspectorPress> Presses => _presses.Reader;
+
+        public void Start(CancellationToken stoppingToken)
+        {
+            _ana.Start(stoppingToken);
+            _bob.Start(stoppingToken);
+            var pumps = new[] { _ana, _bob }.Select(inspector => Task.Run(async () =>
+            {
+                await foreach (var press in inspector.Presses.ReadAllAsync(CancellationToken.None))
+                {
+                    await _presses.Writer.WriteAsync(press);
+                }
+            })).ToArray();
+            _ = Task.WhenAll(pumps).ContinueWith(_ => _presses.Writer.TryComplete(), TaskScheduler.Default);
+        }
+
+        public void Present(string partId, EdgeInspect.Core.Inspection.Verdict groundTruth, long monotonicTimestamp)
+        {
+            _ana.Present(partId, groundTruth, monotonicTimestamp);
+            _bob.Present(partId, groundTruth, monotonicTimestamp);
+        }
+
+        public bool TrySetInspector(string position, string inspectorId) => _roster.TrySet(position, inspectorId);
+
+        public string InspectorAt(string position) => _roster.At(position);
+
+        public void Dispose()
+        {
+            _ana.Dispose();
+            _bob.Dispose();
+        }
+    }
+
     private static long FrameSeq(JsonElement result) => result.GetProperty("frame").GetProperty("seq").GetInt64();
 
     private sealed record StationRun(List<JsonElement> Results);
@@ -199,7 +269,10 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         double canaryFraction = 0.1,
         int? loopUntilParts = null,
         Func<StationRuntime, Func<string, string, Task>, Func<int>, Action, Task>? duringRun = null,
-        ConcurrentQueue<JsonElement>? responses = null)
+        ConcurrentQueue<JsonElement>? responses = null,
+        string[]? positions = null,
+        IInspectorInput? inspectorInput = null,
+        Action<StationRuntime>? onStation = null)
     {
         var work = fixture.Work(name);
         var stationName = "e2e-" + name;
@@ -210,7 +283,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
               "capture": { "cameraId": "cam-e2e", "source": "file:{{fixture.Video}}", "endOfStream": "{{(loopUntilParts is null ? "stop" : "loop")}}" },
               "model": { "package": "{{Path.Combine(fixture.ModelsFolder, "reference")}}", "modelsFolder": "{{fixture.ModelsFolder}}" },
               "link": { "host": "127.0.0.1", "port": {{fixture.Broker.Port}}, "outboxPath": "{{Path.Combine(work, "outbox.db")}}" },
-              "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.010", "responseJitter": "00:00:00.005", "seed": 11 } },
+              "inspector": { "backend": "scripted", "positions": [{{string.Join(",", (positions ?? []).Select(p => $"{{\"name\": \"{p}\"}}"))}}], "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.010", "responseJitter": "00:00:00.005", "seed": 11 } },
               "samples": { "folder": "{{Path.Combine(work, "samples")}}", "randomFraction": 0.0, "saveDisagreements": true, "saveUncertain": false },
               "pipeline": { "labels": "{{fixture.Labels}}", "metricsInterval": "00:00:01" }
             }
@@ -247,7 +320,9 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var counter = new PartCounter(loopUntilParts, stop);
-        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, counter);
+        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, counter, inspectorInput);
+        inspectorInput?.Start(stop.Token);
+        onStation?.Invoke(station);
         var running = station.RunAsync(stop.Token);
         var correlation = 0;
         if (duringRun is not null)
