@@ -333,12 +333,6 @@ public static class BenchCommand
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
         public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken)
         {
             _last = body;

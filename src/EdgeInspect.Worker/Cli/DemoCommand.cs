@@ -222,9 +222,5 @@ public static class DemoCommand
 
             return ValueTask.CompletedTask;
         }
-
-        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

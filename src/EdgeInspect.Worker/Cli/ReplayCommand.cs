@@ -226,12 +226,6 @@ public static class ReplayCommand
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
         private int IndexOf(string name)
         {
             for (var i = 0; i < classNames.Count; i++)

@@ -372,13 +372,5 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
 
             return ValueTask.CompletedTask;
         }
-
-        public ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }
