@@ -77,6 +77,20 @@ internal static class StationCommands
                         ? CommandOutcome.Accept($"{detector} threshold is {threshold}")
                         : CommandOutcome.Reject($"no drift detector or family named '{detector}'"));
                 }))
+            .Register(new DelegateCommandHandler("trigger", new CommandSchema(new ArgSpec("count", ArgType.Integer, Required: false, Min: 1, Max: 100)),
+                (request, _) =>
+                {
+                    var count = request.Args.ValueKind == System.Text.Json.JsonValueKind.Object && request.Args.TryGetProperty("count", out var c) ? c.GetInt32() : 1;
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (!pipeline.Trigger())
+                        {
+                            return ValueTask.FromResult(CommandOutcome.Reject("capture is not in triggered mode (capture.mode is \"freeRun\")"));
+                        }
+                    }
+
+                    return ValueTask.FromResult(CommandOutcome.Accept($"{count} part(s) triggered"));
+                }))
             .Register(new DelegateCommandHandler("snapshot", CommandSchema.Empty,
                 (_, _) =>
                 {

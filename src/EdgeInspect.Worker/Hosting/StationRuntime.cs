@@ -183,9 +183,11 @@ public sealed class StationRuntime : IAsyncDisposable
     {
         using var linkStop = new CancellationTokenSource();
         var link = Task.Run(() => Link.RunAsync(linkStop.Token), CancellationToken.None);
+        var triggers = _inspector.PartPresent is { } sensor ? Task.Run(() => ForwardPartPresentAsync(sensor, stoppingToken), CancellationToken.None) : Task.CompletedTask;
         try
         {
             await Pipeline.RunAsync(stoppingToken);
+            await triggers;
             await _sink.DrainAsync();
         }
         finally
@@ -194,6 +196,24 @@ public sealed class StationRuntime : IAsyncDisposable
             // The link flushes the outbox while the broker is reachable, then publishes offline status.
             await linkStop.CancelAsync();
             await link;
+        }
+    }
+
+    /// <summary>Each part arriving at the part-present sensor triggers one frame (in triggered capture mode).</summary>
+    private async Task ForwardPartPresentAsync(PartPresentSensor sensor, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var _ in sensor.Arrivals.ReadAllAsync(stoppingToken))
+            {
+                if (!Pipeline.Trigger())
+                {
+                    _logger.LogWarning("A part arrived at the part-present sensor but capture is not in triggered mode; set capture.mode to \"triggered\"");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -224,6 +224,21 @@ public sealed class InspectionPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks capture for one frame for one part (software trigger, or the part-present input), when the camera runs
+    /// in triggered mode. False when capture is not running or is free-running.
+    /// </summary>
+    public bool Trigger()
+    {
+        if (_capture is null || _setup.Capture.Mode != CaptureMode.Triggered)
+        {
+            return false;
+        }
+
+        _capture.Trigger();
+        return true;
+    }
+
     /// <summary>Publishes a metrics snapshot now (cmd/snapshot).</summary>
     public void PublishSnapshot() => TryEmit(BuildMetrics());
 
