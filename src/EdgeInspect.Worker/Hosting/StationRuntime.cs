@@ -23,7 +23,6 @@ namespace EdgeInspect.Worker.Hosting;
 /// </summary>
 public sealed class StationRuntime : IAsyncDisposable
 {
-    private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly InspectorStation _inspector;
     private readonly SampleWriter? _samples;
@@ -31,10 +30,9 @@ public sealed class StationRuntime : IAsyncDisposable
     private readonly OutboxSink _sink;
 
     private StationRuntime(StationConfig config, PipelineSetup setup, InspectorStation inspector, SampleWriter? samples, Outbox outbox, OutboxSink sink,
-        LinkService link, IStationSink? observer, ILoggerFactory loggers)
+        LinkService link, ILoggerFactory loggers)
     {
         Config = config;
-        _loggers = loggers;
         _logger = loggers.CreateLogger("EdgeInspect.Station");
         _inspector = inspector;
         _samples = samples;
@@ -43,7 +41,6 @@ public sealed class StationRuntime : IAsyncDisposable
         Link = link;
         Pipeline = new InspectionPipeline(setup, loggers.CreateLogger<InspectionPipeline>());
         Setup = setup;
-        _ = observer;
     }
 
     public StationConfig Config { get; }
@@ -172,7 +169,7 @@ public sealed class StationRuntime : IAsyncDisposable
             },
         };
 
-        var runtime = new StationRuntime(config, setup, inspector, samples, outbox, outboxSink, linkService, observer, loggers);
+        var runtime = new StationRuntime(config, setup, inspector, samples, outbox, outboxSink, linkService, loggers);
         StationCommands.Register(dispatcher, runtime, modelSection);
         linkService.Status = new StatusBody("online", linkService.Status.Software, setup.Automation.Mode.ToString().ToLowerInvariant(), models.Active!.Identity.ToString());
         return runtime;
@@ -234,7 +231,6 @@ public sealed class StationRuntime : IAsyncDisposable
         Setup.Models.Dispose();
         Setup.Metrics?.Dispose();
         Setup.Pool.Dispose();
-        _ = _loggers;
         _logger.LogInformation("Station stopped");
     }
 

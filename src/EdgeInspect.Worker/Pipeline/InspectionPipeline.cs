@@ -262,10 +262,10 @@ public sealed class InspectionPipeline : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _capture?.Dispose();
-        await ValueTask.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     private void RunCapture(CancellationToken stoppingToken)
