@@ -43,10 +43,8 @@ public static class BaselineCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var missing = NativeLibraries.LoadAll([NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim]);
-            if (missing.Count > 0)
+            if (!NativeCheck.Ready(Console.Error, NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim))
             {
-                Console.Error.WriteLine(string.Join(Environment.NewLine, missing.Select(m => m.Message)));
                 return ExitCodes.EnvironmentNotReady;
             }
 
@@ -119,14 +117,8 @@ public static class BaselineCommand
             return ExitCodes.InvalidInput;
         }
 
-        var failures = NativeLibraries.LoadAll([NativeLibraryId.OpenCvShim]);
-        if (failures.Count > 0)
+        if (!NativeCheck.Ready(error, NativeLibraryId.OpenCvShim))
         {
-            foreach (var failure in failures)
-            {
-                error.WriteLine(failure.Message);
-            }
-
             return ExitCodes.EnvironmentNotReady;
         }
 

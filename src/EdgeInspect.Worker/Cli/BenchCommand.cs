@@ -42,10 +42,8 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(string modelPackage, string source, int frames, int threads, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var missing = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
-        if (missing.Count > 0)
+        if (!NativeCheck.Ready(error))
         {
-            error.WriteLine(string.Join(Environment.NewLine, missing.Select(m => m.Message)));
             return ExitCodes.EnvironmentNotReady;
         }
 
@@ -55,8 +53,7 @@ public static class BenchCommand
             return ExitCodes.InvalidInput;
         }
 
-        var sourceUri = Directory.Exists(source) ? $"folder:{(Directory.Exists(Path.Combine(source, "frames")) ? Path.Combine(source, "frames") : source)}"
-            : File.Exists(source) ? $"file:{source}" : null;
+        var (sourceUri, _) = ReplayCommand.ResolveSource(source);
         if (sourceUri is null)
         {
             error.WriteLine($"--source: '{source}' is neither a folder of images nor a video file");

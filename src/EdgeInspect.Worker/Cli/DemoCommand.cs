@@ -50,14 +50,8 @@ public static class DemoCommand
 
     public static async Task<int> RunAsync(int passes, bool keep, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var missing = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
-        if (missing.Count > 0)
+        if (!NativeCheck.Ready(error))
         {
-            foreach (var failure in missing)
-            {
-                error.WriteLine(failure.Message);
-            }
-
             return ExitCodes.EnvironmentNotReady;
         }
 

@@ -19,14 +19,8 @@ public static class DoctorCommand
 
     public static int Run(TextWriter output, TextWriter error)
     {
-        var failures = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
-        if (failures.Count > 0)
+        if (!NativeCheck.Ready(error))
         {
-            foreach (var failure in failures)
-            {
-                error.WriteLine(failure.Message);
-            }
-
             return ExitCodes.EnvironmentNotReady;
         }
 

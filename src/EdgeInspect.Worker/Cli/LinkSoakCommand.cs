@@ -67,9 +67,8 @@ public static class LinkSoakCommand
 
     private static async Task<int> SoakAsync(Settings s, CancellationToken ct)
     {
-        if (NativeLibraries.LoadAll([NativeLibraryId.Mosquitto]) is { Count: > 0 } missing)
+        if (!NativeCheck.Ready(Console.Error, NativeLibraryId.Mosquitto))
         {
-            Console.Error.WriteLine(missing[0].Message);
             return ExitCodes.EnvironmentNotReady;
         }
 
@@ -121,9 +120,8 @@ public static class LinkSoakCommand
 
     private static async Task<int> BenchAsync(Settings s, CancellationToken ct)
     {
-        if (NativeLibraries.LoadAll([NativeLibraryId.Mosquitto]) is { Count: > 0 } missing)
+        if (!NativeCheck.Ready(Console.Error, NativeLibraryId.Mosquitto))
         {
-            Console.Error.WriteLine(missing[0].Message);
             return ExitCodes.EnvironmentNotReady;
         }
 

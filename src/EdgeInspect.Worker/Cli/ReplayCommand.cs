@@ -45,10 +45,8 @@ public static class ReplayCommand
     public static async Task<int> RunAsync(string source, string? labels, string modelPackage, string mode, string reportFolder,
         IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var missing = NativeLibraries.LoadAll([NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim]);
-        if (missing.Count > 0)
+        if (!NativeCheck.Ready(error, NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim))
         {
-            error.WriteLine(string.Join(Environment.NewLine, missing.Select(m => m.Message)));
             return ExitCodes.EnvironmentNotReady;
         }
 
@@ -152,7 +150,8 @@ public static class ReplayCommand
         return builder.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static (string? Uri, string? Folder) ResolveSource(string source)
+    /// <summary>A folder (or a data set folder with frames/ inside) becomes a folder source; a file, a video source; else null.</summary>
+    internal static (string? Uri, string? Folder) ResolveSource(string source)
     {
         if (Directory.Exists(source))
         {

@@ -28,14 +28,8 @@ public static class RunCommand
             return ExitCodes.InvalidInput;
         }
 
-        var missing = NativeLibraries.LoadAll(NativeLibraries.All.Select(l => l.Id));
-        if (missing.Count > 0)
+        if (!NativeCheck.Ready(error))
         {
-            foreach (var failure in missing)
-            {
-                error.WriteLine(failure.Message);
-            }
-
             return ExitCodes.EnvironmentNotReady;
         }
 

@@ -45,12 +45,7 @@ public sealed class BaselineCommandTests(PhoneSetMetrics sets)
     public async Task The_Edgeinspect_Executable_Has_The_Baseline_Verb()
     {
         using var package = new TempDirectory("baseline");
-        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Models, "reference"), "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(package.Path, Path.GetRelativePath(Path.Combine(RepoPaths.Models, "reference"), file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        TestFiles.CopyDirectory(Path.Combine(RepoPaths.Models, "reference"), package.Path);
 
         var result = await CliProcess.RunAsync(["baseline", "--images", RepoPaths.PhoneSet("blur"), "--model", package.Path]);
 

@@ -55,12 +55,12 @@ public sealed class StationFixture : IAsyncLifetime
 
         foreach (var package in new[] { "reference", "reference-score" })
         {
-            CopyDirectory(Path.Combine(RepoPaths.Models, package), Path.Combine(ModelsFolder, package));
+            TestFiles.CopyDirectory(Path.Combine(RepoPaths.Models, package), Path.Combine(ModelsFolder, package));
         }
 
         // A candidate whose model file was cut short: the package must be refused while the active model keeps serving.
         var corrupt = Path.Combine(ModelsFolder, "corrupt");
-        CopyDirectory(Path.Combine(RepoPaths.Models, "reference"), corrupt);
+        TestFiles.CopyDirectory(Path.Combine(RepoPaths.Models, "reference"), corrupt);
         var onnx = Path.Combine(corrupt, "model.onnx");
         var bytes = File.ReadAllBytes(onnx);
         File.WriteAllBytes(onnx, bytes[..(bytes.Length / 3)]);
@@ -71,17 +71,6 @@ public sealed class StationFixture : IAsyncLifetime
         Broker.Dispose();
         _dir.Dispose();
         return Task.CompletedTask;
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }
 
