@@ -18,7 +18,23 @@ public enum NativeLibraryId
 /// <param name="FileName">The file name (soname) probed in every location.</param>
 /// <param name="OverrideVariable">An environment variable holding a full path; when set, it is the only place tried.</param>
 /// <param name="InstallHint">The command that installs the library.</param>
-public sealed record NativeLibrarySpec(NativeLibraryId Id, string DisplayName, string FileName, string OverrideVariable, string InstallHint);
+public sealed record NativeLibrarySpec(NativeLibraryId Id, string DisplayName, string FileName, string OverrideVariable, string InstallHint)
+{
+    /// <summary>
+    /// Further sonames of the same library, tried in order after <see cref="FileName"/> (each in every location), for a
+    /// library that comes in more than one ABI (libgpiod.so.3 and libgpiod.so.2).
+    /// </summary>
+    public IReadOnlyList<string> AlternativeFileNames { get; init; } = [];
+
+    /// <summary>
+    /// Checks that a file that loaded is this library: null when it is, otherwise why not (it then counts as a failed
+    /// attempt and is unloaded). Needed where the override may name a file of several ABIs.
+    /// </summary>
+    public Func<nint, string?>? Identify { get; init; }
+
+    /// <summary><see cref="FileName"/>, then <see cref="AlternativeFileNames"/>: the order they are tried in.</summary>
+    public IReadOnlyList<string> FileNames => [FileName, .. AlternativeFileNames];
+}
 
 /// <summary>A native library could not be loaded. The message names the library, every path tried and the fix.</summary>
 public sealed class NativeLibraryMissingException(NativeLibrarySpec library, IReadOnlyList<string> attempts)
@@ -29,9 +45,9 @@ public sealed class NativeLibraryMissingException(NativeLibrarySpec library, IRe
     public IReadOnlyList<string> Attempts { get; } = attempts;
 
     private static string FormatMessage(NativeLibrarySpec library, IReadOnlyList<string> attempts) =>
-        $"Cannot load {library.DisplayName} ({library.FileName}). Tried:{Environment.NewLine}"
+        $"Cannot load {library.DisplayName} ({string.Join(" or ", library.FileNames)}). Tried:{Environment.NewLine}"
         + string.Concat(attempts.Select(a => $"  - {a}{Environment.NewLine}"))
-        + $"Fix: {library.InstallHint}, or set {library.OverrideVariable} to the full path of {library.FileName}.";
+        + $"Fix: {library.InstallHint}, or set {library.OverrideVariable} to the full path of {string.Join(" or ", library.FileNames)}.";
 }
 
 /// <summary>
@@ -45,6 +61,7 @@ public sealed class NativeLibraryMissingException(NativeLibrarySpec library, IRe
 /// <item>the application folder, where the build copies what <c>scripts/bootstrap.sh</c> put in <c>.native/lib</c>;</item>
 /// <item>the system loader, by soname (Debian's packages).</item>
 /// </list>
+/// A library with alternative sonames tries steps 2 and 3 for each soname in turn, so the first soname wins wherever it is.
 /// [LibraryImport] declarations in this assembly use <see cref="NativeLibrarySpec.FileName"/> as their library name;
 /// the resolver registered by <see cref="Load"/> routes them to the handle loaded here.
 /// </remarks>
@@ -63,9 +80,18 @@ public static class NativeLibraries
         NativeLibraryId.Mosquitto, "libmosquitto", "libmosquitto.so.1", "EDGEINSPECT_MOSQUITTO_LIBRARY",
         "run `sudo apt-get install -y --no-install-recommends libmosquitto1` (or `bash scripts/bootstrap.sh`)");
 
+    /// <summary>
+    /// libgpiod 2 (libgpiod.so.3: Debian 13, Raspberry Pi OS trixie) before libgpiod 1.6 (libgpiod.so.2: Debian 12,
+    /// bookworm); the override may name either, and the API is read from what the file exports (docs/gpio.md).
+    /// </summary>
     public static NativeLibrarySpec Gpiod { get; } = new(
-        NativeLibraryId.Gpiod, "libgpiod 1.6", "libgpiod.so.2", "EDGEINSPECT_GPIOD_LIBRARY",
-        "run `sudo apt-get install -y --no-install-recommends libgpiod2` (or `bash scripts/bootstrap.sh`)");
+        NativeLibraryId.Gpiod, "libgpiod (2.x or 1.6)", "libgpiod.so.3", "EDGEINSPECT_GPIOD_LIBRARY",
+        "run `sudo apt-get install -y --no-install-recommends libgpiod3` (Debian 13, Raspberry Pi OS trixie) "
+        + "or `... libgpiod2` (Debian 12, bookworm; `bash scripts/bootstrap.sh` installs it)")
+    {
+        AlternativeFileNames = ["libgpiod.so.2"],
+        Identify = global::EdgeInspect.Native.Gpiod.GpiodLibrary.NotLibgpiodReason,
+    };
 
     public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Mosquitto, Gpiod];
 
@@ -119,7 +145,7 @@ public static class NativeLibraries
         var overridePath = environment(spec.OverrideVariable);
         if (!string.IsNullOrWhiteSpace(overridePath))
         {
-            if (TryLoadFile(overridePath, $"${spec.OverrideVariable}={overridePath}", attempts, out var handle))
+            if (TryLoadFile(spec, overridePath, $"${spec.OverrideVariable}={overridePath}", attempts, out var handle))
             {
                 return handle;
             }
@@ -127,25 +153,32 @@ public static class NativeLibraries
             throw new NativeLibraryMissingException(spec, attempts);
         }
 
-        var local = Path.Combine(appDirectory, spec.FileName);
-        if (TryLoadFile(local, local, attempts, out var appHandle))
+        foreach (var fileName in spec.FileNames)
         {
-            return appHandle;
-        }
+            var local = Path.Combine(appDirectory, fileName);
+            if (TryLoadFile(spec, local, local, attempts, out var appHandle))
+            {
+                return appHandle;
+            }
 
-        try
-        {
-            return NativeLibrary.Load(spec.FileName);
-        }
-        catch (DllNotFoundException e)
-        {
-            attempts.Add($"{spec.FileName} through the system loader (ld.so.cache, LD_LIBRARY_PATH): {FirstLine(e.Message)}");
+            var system = $"{fileName} through the system loader (ld.so.cache, LD_LIBRARY_PATH)";
+            try
+            {
+                if (Identified(spec, NativeLibrary.Load(fileName), system, attempts) is var systemHandle and not 0)
+                {
+                    return systemHandle;
+                }
+            }
+            catch (DllNotFoundException e)
+            {
+                attempts.Add($"{system}: {FirstLine(e.Message)}");
+            }
         }
 
         throw new NativeLibraryMissingException(spec, attempts);
     }
 
-    private static bool TryLoadFile(string path, string label, List<string> attempts, out nint handle)
+    private static bool TryLoadFile(NativeLibrarySpec spec, string path, string label, List<string> attempts, out nint handle)
     {
         handle = 0;
         if (!File.Exists(path))
@@ -156,14 +189,27 @@ public static class NativeLibraries
 
         try
         {
-            handle = NativeLibrary.Load(path);
-            return true;
+            handle = Identified(spec, NativeLibrary.Load(path), label, attempts);
+            return handle != 0;
         }
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
             attempts.Add($"{label} (exists but did not load: {FirstLine(e.Message)})");
             return false;
         }
+    }
+
+    /// <summary>The handle when <see cref="NativeLibrarySpec.Identify"/> accepts it; otherwise 0, with the reason recorded.</summary>
+    private static nint Identified(NativeLibrarySpec spec, nint handle, string label, List<string> attempts)
+    {
+        if (spec.Identify?.Invoke(handle) is not { } reason)
+        {
+            return handle;
+        }
+
+        NativeLibrary.Free(handle);
+        attempts.Add($"{label} (loaded, but {reason})");
+        return 0;
     }
 
     private static string FirstLine(string text)
@@ -187,7 +233,7 @@ public static class NativeLibraries
     {
         foreach (var spec in All)
         {
-            if (spec.FileName == libraryName)
+            if (spec.FileNames.Contains(libraryName))
             {
                 return Load(spec.Id);
             }

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using EdgeInspect.Core.Inspection;
 
 namespace EdgeInspect.Native.Gpiod;
 
 /// <summary>
-/// Core's <see cref="IGpioBackend"/> on libgpiod: opens each chip once, and requests lines from it.
+/// Core's <see cref="IGpioBackend"/> on libgpiod 1.6 (libgpiod.so.2): opens each chip once, and requests lines from it.
+/// <see cref="GpiodBackends.Create(TimeProvider)"/> picks it or <see cref="V2.GpiodV2Backend"/> by the library that loads.
 /// </summary>
 /// <remarks>
 /// Outputs are requested at their inactive level. If the process dies, the kernel releases its lines, but a released
@@ -66,47 +66,6 @@ public sealed class GpiodBackend : IGpioBackend
 
             return chip;
         }
-    }
-}
-
-/// <summary>An input line with edge events, in the station clock's timestamps.</summary>
-internal sealed class GpiodInputLine(GpiodLine line, TimeProvider time) : IInputLine
-{
-    /// <summary>Kernel timestamps further than this from the station clock are in another clock domain.</summary>
-    private static readonly TimeSpan SameClockTolerance = TimeSpan.FromSeconds(10);
-
-    public bool IsActive => line.GetValue();
-
-    public bool TryWaitForEdge(TimeSpan timeout, out LineEdge edge)
-    {
-        if (!line.WaitForEdge(timeout))
-        {
-            edge = default;
-            return false;
-        }
-
-        var e = line.ReadEdge();
-        edge = new LineEdge(e.BecameActive, ToStationTimestamp(e.KernelTimestampNanoseconds));
-        return true;
-    }
-
-    public void Dispose() => line.Dispose();
-
-    /// <summary>
-    /// Uses the kernel's timestamp when it is on the station clock, so bounces read late in a burst keep their real
-    /// spacing. That holds for the system clock (Stopwatch is CLOCK_MONOTONIC on Linux) on kernels 5.7 and later;
-    /// otherwise (older kernels stamp CLOCK_REALTIME, or a test clock) the read time stands in.
-    /// </summary>
-    private long ToStationTimestamp(long kernelNanoseconds)
-    {
-        var now = time.GetTimestamp();
-        if (!ReferenceEquals(time, TimeProvider.System))
-        {
-            return now;
-        }
-
-        var kernel = (long)(kernelNanoseconds * (Stopwatch.Frequency / 1e9));
-        return Math.Abs(time.GetElapsedTime(kernel, now).Ticks) <= SameClockTolerance.Ticks ? kernel : now;
     }
 }
 

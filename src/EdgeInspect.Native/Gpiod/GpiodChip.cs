@@ -21,7 +21,7 @@ public enum GpiodBias
     PullDown,
 }
 
-/// <summary>An open GPIO chip (/dev/gpiochipN) through libgpiod 1.6.</summary>
+/// <summary>An open GPIO chip (/dev/gpiochipN) through libgpiod 1.6 (libgpiod 2: <see cref="V2.Chip"/>).</summary>
 /// <remarks>Disposing the chip while lines are requested is safe: each line holds the chip open until it is released.</remarks>
 public sealed class GpiodChip : IDisposable
 {
@@ -50,12 +50,19 @@ public sealed class GpiodChip : IDisposable
     /// <param name="forLine">What the chip is opened for, named in the error, e.g. "line 17 (inspector 'left' pass button)".</param>
     public static GpiodChip Open(string name, string? forLine)
     {
-        NativeLibraries.Load(NativeLibraryId.Gpiod);
+        var library = GpiodLibrary.Selected();
+        if (library.Api != GpiodApi.V1)
+        {
+            // The [LibraryImport]s below resolve to the library this process chose; a libgpiod 2 file lacks their exports.
+            throw new InvalidOperationException(
+                $"GpiodChip is the libgpiod 1.6 binding, but this process loaded libgpiod {library}; open lines through GpiodBackends.Create.");
+        }
+
         var raw = GpiodNative.gpiod_chip_open_by_name(name);
         if (raw == 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new GpiodException(GpiodErrors.ChipOpenFailed(name, errno, forLine), errno);
+            throw new GpiodException(GpiodErrors.V1.ChipOpenFailed(name, errno, forLine), errno);
         }
 
         var handle = new ChipSafeHandle();
@@ -83,7 +90,7 @@ public sealed class GpiodChip : IDisposable
         var rc = mode == GpiodInputMode.BothEdges
             ? GpiodNative.gpiod_line_request_both_edges_events_flags(line, Consumer, flags)
             : GpiodNative.gpiod_line_request_input_flags(line, Consumer, flags);
-        GpiodException.ThrowIfFailed(rc, errno => GpiodErrors.RequestFailed(Name, offset, purpose, errno));
+        GpiodException.ThrowIfFailed(rc, errno => GpiodErrors.V1.RequestFailed(Name, offset, purpose, errno));
         return new GpiodLine(Name, offset, purpose, LineRequestSafeHandle.Adopt(_handle, line));
     }
 
@@ -94,7 +101,7 @@ public sealed class GpiodChip : IDisposable
         var line = GetLine(offset, purpose);
         // default_val is logical (active-low applied), so 0 is inactive on either polarity.
         var rc = GpiodNative.gpiod_line_request_output_flags(line, Consumer, (int)Flags(activeLow), defaultValue: 0);
-        GpiodException.ThrowIfFailed(rc, errno => GpiodErrors.RequestFailed(Name, offset, purpose, errno));
+        GpiodException.ThrowIfFailed(rc, errno => GpiodErrors.V1.RequestFailed(Name, offset, purpose, errno));
         return new GpiodLine(Name, offset, purpose, LineRequestSafeHandle.Adopt(_handle, line));
     }
 
@@ -110,21 +117,16 @@ public sealed class GpiodChip : IDisposable
         if (line == 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new GpiodException(GpiodErrors.LineMissing(Name, offset, GpiodNative.gpiod_chip_num_lines(_handle), purpose, errno), errno);
+            throw new GpiodException(GpiodErrors.V1.LineMissing(Name, offset, GpiodNative.gpiod_chip_num_lines(_handle), purpose, errno), errno);
         }
 
         return line;
     }
 }
 
-/// <summary>One edge read from a line: its logical direction and the kernel's timestamp.</summary>
-/// <param name="BecameActive">True for a rising logical edge (active-low applied by the kernel).</param>
-/// <param name="KernelTimestampNanoseconds">CLOCK_MONOTONIC on Linux 5.7 and later, CLOCK_REALTIME before.</param>
-public readonly record struct GpiodEdge(bool BecameActive, long KernelTimestampNanoseconds);
-
 /// <summary>A requested GPIO line. Dispose releases it; the kernel also releases it if the process dies.</summary>
 /// <remarks>Not thread-safe: one thread at a time per line.</remarks>
-public sealed class GpiodLine : IDisposable
+public sealed class GpiodLine : IEdgeEventSource
 {
     private readonly LineRequestSafeHandle _handle;
 
@@ -171,5 +173,14 @@ public sealed class GpiodLine : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    private Func<int, string> Failed(string operation) => errno => GpiodErrors.LineIoFailed(Chip, Offset, Purpose, operation, errno);
+    bool IEdgeEventSource.WaitForEdges(TimeSpan timeout) => WaitForEdge(timeout);
+
+    /// <summary>The v1 uAPI hands out one event per read: the kernel keeps up to 16 per line until then.</summary>
+    int IEdgeEventSource.ReadEdges(Span<GpiodEdge> into)
+    {
+        into[0] = ReadEdge();
+        return 1;
+    }
+
+    private Func<int, string> Failed(string operation) => errno => GpiodErrors.V1.LineIoFailed(Chip, Offset, Purpose, operation, errno);
 }

@@ -8,18 +8,17 @@ public sealed class GpiodException(string message, int errno) : Exception(messag
     public int Errno { get; } = errno;
 
     /// <summary>
-    /// The one place a libgpiod return code becomes an exception: rc &lt; 0 throws with errno's text and
-    /// <paramref name="what"/> naming the chip and line. Call it right after the P/Invoke, before anything else can
-    /// overwrite the last error.
+    /// The one place a libgpiod 1.6 return code becomes an exception: rc &lt; 0 throws with errno's text and
+    /// <paramref name="what"/> naming the chip and line. Call it right after the [LibraryImport] call, before anything
+    /// else can overwrite the last error.
     /// </summary>
-    internal static int ThrowIfFailed(int rc, Func<int, string> what)
-    {
-        if (rc >= 0)
-        {
-            return rc;
-        }
+    internal static int ThrowIfFailed(int rc, Func<int, string> what) =>
+        rc >= 0 ? rc : ThrowIfFailed(rc, Marshal.GetLastPInvokeError(), what);
 
-        var errno = Marshal.GetLastPInvokeError();
-        throw new GpiodException(what(errno), errno);
-    }
+    /// <summary>
+    /// The same for libgpiod 2, whose calls go through function pointers: the caller reads errno
+    /// (<see cref="Marshal.GetLastSystemError"/>) right after the call, before a SafeHandle release can touch it.
+    /// </summary>
+    internal static int ThrowIfFailed(int rc, int errno, Func<int, string> what) =>
+        rc >= 0 ? rc : throw new GpiodException(what(errno), errno);
 }

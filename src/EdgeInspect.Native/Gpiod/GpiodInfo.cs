@@ -1,13 +1,11 @@
-using System.Runtime.InteropServices;
-
 namespace EdgeInspect.Native.Gpiod;
 
-/// <summary>The version of the loaded libgpiod.</summary>
+/// <summary>The loaded libgpiod, for `doctor` and startup logs.</summary>
 public static class GpiodInfo
 {
-    public static string Version()
-    {
-        NativeLibraries.Load(NativeLibraryId.Gpiod);
-        return Marshal.PtrToStringUTF8(GpiodNative.gpiod_version_string()) ?? "";
-    }
+    /// <summary>The version the library reports, e.g. "2.2.1" or "1.6.3".</summary>
+    public static string Version() => GpiodLibrary.Selected().Version;
+
+    /// <summary>Version, API and file, e.g. "2.2.1 (libgpiod v2 API, /usr/lib/aarch64-linux-gnu/libgpiod.so.3.1.1)".</summary>
+    public static string Describe() => GpiodLibrary.Selected().ToString();
 }

@@ -4,7 +4,9 @@ namespace EdgeInspect.Native.Gpiod;
 
 /// <summary>
 /// Raw libgpiod 1.6 exports (gpiod.h, v1 API; soname libgpiod.so.2). The v2 library (libgpiod.so.3) has a different
-/// API and is not supported. Calls that fail return NULL or -1 and set errno, hence SetLastError.
+/// API, bound in <see cref="V2.GpiodV2Api"/>. Calls that fail return NULL or -1 and set errno, hence SetLastError.
+/// The library name resolves, through <see cref="NativeLibraries"/>' resolver, to the libgpiod this process chose, so
+/// these are only called when that is a 1.6 (<see cref="GpiodLibrary.Selected"/>, <see cref="GpiodBackends"/>).
 /// Reference: https://git.kernel.org/pub/scm/libs/libgpiod/libgpiod.git/tree/include/gpiod.h?h=v1.6.x
 /// </summary>
 /// <remarks>

@@ -28,7 +28,7 @@ public static class DoctorCommand
         output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()}");
         output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
         output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
-        output.WriteLine($"libgpiod       {GpiodInfo.Version()}");
+        output.WriteLine($"libgpiod       {GpiodInfo.Describe()}");
         output.WriteLine("Native stack ready.");
         return ExitCodes.Ok;
     }

@@ -77,7 +77,7 @@ public sealed class InspectorStation : IDisposable
         }
 
         var needsGpio = options.Backend == InspectorBackendKind.Gpiod || options.PartPresent is not null || options.Outputs.Lines().Any();
-        gpio ??= needsGpio ? new GpiodBackend(time) : null;
+        gpio ??= needsGpio ? GpiodBackends.Create(time) : null;
         var warnings = new List<string>();
         IInspectorInput? input = null;
         IStationOutputs? outputs = null;
