@@ -156,6 +156,11 @@ internal sealed class OrtBoundRun : IDisposable
             Dispose();
             throw OrtErrors.Translate(e);
         }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <exception cref="OnnxRuntimeException">ORT failed during the run.</exception>

@@ -134,7 +134,7 @@ public sealed class NativeLibraryProbeTests
             .Distinct();
         Assert.Equal([NativeLibraries.HostRuntimeIdentifier], rids);
         Assert.True(File.Exists(PackageOrt), PackageOrt);
-        Assert.Empty(Directory.GetFiles(AppContext.BaseDirectory, "*.dll").Where(f => Path.GetFileName(f).StartsWith("onnxruntime", StringComparison.OrdinalIgnoreCase)));
+        Assert.DoesNotContain(Directory.GetFiles(AppContext.BaseDirectory, "*.dll"), f => Path.GetFileName(f).StartsWith("onnxruntime", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
