@@ -25,7 +25,7 @@ public static class DoctorCommand
         }
 
         var build = OpenCvInfo.BuildInformation();
-        output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()}");
+        output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()} ({OnnxRuntimeInfo.Library()})");
         output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
         output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
         output.WriteLine($"libgpiod       {GpiodInfo.Describe()}");
