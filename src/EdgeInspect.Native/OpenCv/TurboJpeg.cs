@@ -5,7 +5,7 @@ namespace EdgeInspect.Native.OpenCv;
 
 /// <summary>
 /// JPEG decode through TurboJPEG (libjpeg-turbo's own API) in the shim: the same bytes as OpenCV's
-/// <c>cv::imdecode</c>, which the model was trained on, in well under half its time (shared/STACK.md §6).
+/// <c>cv::imdecode</c>, which the model was trained on, in well under half its time (0.9 ms against 2.2 ms per 640×480 frame, measured for issue 18).
 /// Default flags only: the fast DCT and fast upsampling flags change pixels, and with them the model's input.
 /// </summary>
 /// <remarks>

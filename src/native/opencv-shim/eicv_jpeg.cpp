@@ -1,23 +1,23 @@
 // JPEG decode through TurboJPEG (libjpeg-turbo's own API, Debian libturbojpeg0), into caller-owned BGR buffers.
 //
 // Why not cv::imdecode: Debian's OpenCV 4.6 decodes through the same libjpeg-turbo but takes 2.2 ms per 640x480
-// frame where tjDecompress2 takes 0.9 ms (shared/STACK.md section 6). With default flags (accurate integer DCT,
+// frame where tjDecompress2 takes 0.9 ms (measured for issue 18). With default flags (accurate integer DCT,
 // fancy upsampling) TurboJPEG writes the same bytes as cv::imdecode; TJFLAG_FASTDCT and TJFLAG_FASTUPSAMPLE change
 // pixels, and with them the model's input contract, so they are never used here.
 // API reference: https://libjpeg-turbo.org/Documentation/Documentation (TurboJPEG C API, 2.1).
 #include "eicv_image.h"
 
 #include <turbojpeg.h>
-#include <jconfig.h>
 
 #include <dlfcn.h>
 
 #include <cstring>
 #include <string>
 
-// LIBJPEG_TURBO_VERSION is a bare token (2.1.5), not a string.
-#define EICV_STRINGIFY_(x) #x
-#define EICV_STRINGIFY(x) EICV_STRINGIFY_(x)
+// From CMake (pkg-config's libturbojpeg version), so the build needs no libjpeg headers besides turbojpeg.h.
+#ifndef EICV_TURBOJPEG_VERSION
+#define EICV_TURBOJPEG_VERSION "unknown version"
+#endif
 
 namespace {
 
@@ -151,7 +151,7 @@ EICV_EXPORT const char* eicv_jpeg_library() noexcept {
   // Built once; the loaded library does not change while the process runs.
   static const std::string description = []() -> std::string {
     try {
-      std::string text = "libjpeg-turbo " EICV_STRINGIFY(LIBJPEG_TURBO_VERSION);
+      std::string text = "libjpeg-turbo " EICV_TURBOJPEG_VERSION;
       Dl_info info{};
       if (dladdr(reinterpret_cast<void*>(&tjInitDecompress), &info) != 0 && info.dli_fname != nullptr) text += std::string(" (") + info.dli_fname + ")";
       return text;
