@@ -16,6 +16,7 @@ DOWNLOADS="${XDG_CACHE_HOME:-$HOME/.cache}/edgeinspect"
 
 DEB_PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
+  libturbojpeg0 libturbojpeg0-dev
   mosquitto libmosquitto-dev
   libgpiod2 libgpiod-dev gpiod
   cmake g++ make

@@ -94,7 +94,7 @@ public static class NativeLibraries
 
     public static NativeLibrarySpec OpenCvShim { get; } = new(
         NativeLibraryId.OpenCvShim, "the EdgeInspect OpenCV shim", "libedgeinspect_cv.so", "EDGEINSPECT_OPENCV_SHIM_LIBRARY",
-        Bootstrap + " (it installs OpenCV 4.6 from Debian and builds the shim)");
+        Bootstrap + " (it installs OpenCV 4.6 and libturbojpeg0 from Debian and builds the shim)");
 
     public static NativeLibrarySpec Mosquitto { get; } = new(
         NativeLibraryId.Mosquitto, "libmosquitto", "libmosquitto.so.1", "EDGEINSPECT_MOSQUITTO_LIBRARY",
