@@ -89,8 +89,13 @@ public sealed record DriftEvidence(
         }
 
         var kept = recent.Count / InputMetrics.Count;
+        if (kept == 0)
+        {
+            return all;
+        }
+
         var n = Math.Clamp(frames, 1, kept);
-        if (n == all.Frames || kept == 0)
+        if (n == all.Frames)
         {
             return all;
         }
