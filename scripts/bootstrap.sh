@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
-#   1. Debian packages: OpenCV module dev packages, mosquitto + libmosquitto, libgpiod, build tools,
+#   1. Debian packages: OpenCV module dev packages, the mosquitto broker (tests and demo; MQTT itself is MQTTnet), libgpiod, build tools,
 #      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
 #   2. ONNX Runtime's native library, taken from the onnxruntime-node npm tarball (no package scripts run).
 #   3. The OpenCV shim (src/native/opencv-shim), built with CMake.
@@ -19,7 +19,7 @@ DOWNLOADS="${XDG_CACHE_HOME:-$HOME/.cache}/edgeinspect"
 
 DEB_PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
-  mosquitto libmosquitto-dev
+  mosquitto
   libgpiod2 libgpiod-dev gpiod
   cmake g++ make
   openssl ca-certificates
@@ -108,4 +108,4 @@ if [ ! -f "$SHIM_LIB" ] || [ -n "$(find "$SHIM_SRC" -newer "$SHIM_LIB" -print -q
   cp "$SHIM_BUILD/libedgeinspect_cv.so" "$SHIM_LIB.tmp" && mv "$SHIM_LIB.tmp" "$SHIM_LIB"
 fi
 
-say "native stack ready in .native/lib (ONNX Runtime $ORT_VERSION $rid, OpenCV shim, system libmosquitto and libgpiod)"
+say "native stack ready in .native/lib (ONNX Runtime $ORT_VERSION $rid, OpenCV shim, system libgpiod)"

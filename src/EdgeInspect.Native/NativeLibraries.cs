@@ -8,7 +8,6 @@ public enum NativeLibraryId
 {
     OnnxRuntime,
     OpenCvShim,
-    Mosquitto,
     Gpiod,
 }
 
@@ -59,15 +58,11 @@ public static class NativeLibraries
         NativeLibraryId.OpenCvShim, "the EdgeInspect OpenCV shim", "libedgeinspect_cv.so", "EDGEINSPECT_OPENCV_SHIM_LIBRARY",
         Bootstrap + " (it installs OpenCV 4.6 from Debian and builds the shim)");
 
-    public static NativeLibrarySpec Mosquitto { get; } = new(
-        NativeLibraryId.Mosquitto, "libmosquitto", "libmosquitto.so.1", "EDGEINSPECT_MOSQUITTO_LIBRARY",
-        "run `sudo apt-get install -y --no-install-recommends libmosquitto1` (or `bash scripts/bootstrap.sh`)");
-
     public static NativeLibrarySpec Gpiod { get; } = new(
         NativeLibraryId.Gpiod, "libgpiod 1.6", "libgpiod.so.2", "EDGEINSPECT_GPIOD_LIBRARY",
         "run `sudo apt-get install -y --no-install-recommends libgpiod2` (or `bash scripts/bootstrap.sh`)");
 
-    public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Mosquitto, Gpiod];
+    public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Gpiod];
 
     private static readonly Lock Gate = new();
     private static readonly Dictionary<NativeLibraryId, nint> Loaded = [];

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeInspect.Native;
 using EdgeInspect.Native.Gpiod;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 
@@ -12,7 +11,7 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var command = new Command("doctor", "Check that the native stack loads: ONNX Runtime, OpenCV (shim), libmosquitto, libgpiod.");
+        var command = new Command("doctor", "Check that the native stack loads: ONNX Runtime, OpenCV (shim), libgpiod. (MQTT is managed code: MQTTnet.)");
         command.SetAction(_ => Run(Console.Out, Console.Error));
         return command;
     }
@@ -27,7 +26,6 @@ public static class DoctorCommand
         var build = OpenCvInfo.BuildInformation();
         output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()}");
         output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
-        output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
         output.WriteLine($"libgpiod       {GpiodInfo.Version()}");
         output.WriteLine("Native stack ready.");
         return ExitCodes.Ok;
