@@ -31,10 +31,11 @@ public static class LinkSoakCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Enqueues in flight at once (group commit).", DefaultValueFactory = _ => 1 };
         var payloadBytes = new Option<int>("--payload-bytes") { Description = "Approximate body size.", DefaultValueFactory = _ => 300 };
         var delay = new Option<int>("--delay-ms") { Description = "Pause between results (ms), to stretch a run.", DefaultValueFactory = _ => 0 };
+        var inflight = new Option<int>("--max-inflight") { Description = "link:maxInflight, publishes awaiting PUBACK at once.", DefaultValueFactory = _ => 1000 };
         var protocol = new Option<string>("--protocol-version") { Description = "MQTT protocol version: 5 or 3.1.1.", DefaultValueFactory = _ => "5" };
         var bench = new Option<bool>("--bench") { Description = "Measure insert, drain and publish rates and print them." };
         var command = new Command("link-soak", "Write synthetic results through the outbox and plant link (tests and benchmarks).") { Hidden = true };
-        foreach (var option in new Option[] { host, port, outbox, device, count, backlog, concurrency, payloadBytes, delay, protocol, bench })
+        foreach (var option in new Option[] { host, port, outbox, device, count, backlog, concurrency, payloadBytes, delay, inflight, protocol, bench })
         {
             command.Options.Add(option);
         }
@@ -43,13 +44,13 @@ public static class LinkSoakCommand
         {
             var settings = new Settings(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(outbox)!, parse.GetValue(device)!,
                 parse.GetValue(count), parse.GetValue(backlog) is > 0 and var b ? b : parse.GetValue(count), Math.Max(1, parse.GetValue(concurrency)),
-                parse.GetValue(payloadBytes), parse.GetValue(delay), parse.GetValue(protocol)!);
+                parse.GetValue(payloadBytes), parse.GetValue(delay), parse.GetValue(protocol)!, parse.GetValue(inflight));
             return parse.GetValue(bench) ? BenchAsync(settings, ct) : SoakAsync(settings, ct);
         });
         return command;
     }
 
-    private sealed record Settings(string Host, int Port, string Outbox, string Device, int Count, int Backlog, int Concurrency, int PayloadBytes, int DelayMs, string Protocol);
+    private sealed record Settings(string Host, int Port, string Outbox, string Device, int Count, int Backlog, int Concurrency, int PayloadBytes, int DelayMs, string Protocol, int MaxInflight);
 
     private static StationIdentityOptions Identity(Settings s) => new()
     {
@@ -61,6 +62,7 @@ public static class LinkSoakCommand
         Host = s.Host,
         Port = port,
         ProtocolVersion = s.Protocol,
+        MaxInflight = s.MaxInflight,
         ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
         ReconnectDelayMax = TimeSpan.FromMilliseconds(500),
         ConnectTimeout = TimeSpan.FromSeconds(3),

@@ -203,8 +203,9 @@ public sealed class LinkService
                 _logger.LogInformation("Plant link publishing refused records again from seq {Seq}", from);
             }
 
+            // Refill in batches, not one record per PUBACK: a SQLite read per record would halve the drain rate.
             var room = Window - Inflight;
-            if (room <= 0)
+            if (room <= 0 || (room < Math.Min(ReadBatch, Window / 4) && Inflight > 0))
             {
                 await _acked.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken);
                 continue;
