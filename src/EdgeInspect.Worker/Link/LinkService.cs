@@ -235,14 +235,16 @@ public sealed class LinkService
             foreach (var record in batch)
             {
                 var expiry = record.Kind == MessageKind.Metrics ? _options.MetricsExpiry : (TimeSpan?)null;
+                // Counted before the call: the PUBACK (and its decrement) can arrive before PublishAsync returns.
+                Interlocked.Increment(ref _inflight);
                 var publish = connection.PublishAsync(_topics.Of(record.Kind), record.Payload, retain: false, expiry);
                 if (publish.IsCompleted && publish.Result.Status == PublishStatus.NotConnected)
                 {
                     // Connection lost mid-batch: the next connection starts again from the oldest record left.
+                    Interlocked.Decrement(ref _inflight);
                     break;
                 }
 
-                Interlocked.Increment(ref _inflight);
                 _cursor = record.Seq;
                 Counters.AddPublished();
                 _ = CompleteAsync(record.Seq, publish);
