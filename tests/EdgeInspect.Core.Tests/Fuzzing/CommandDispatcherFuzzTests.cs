@@ -14,6 +14,7 @@ namespace EdgeInspect.Core.Tests.Fuzzing;
 /// accepted.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class CommandDispatcherFuzzTests
 {
     private static readonly byte[] Key = Convert.FromHexString("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");

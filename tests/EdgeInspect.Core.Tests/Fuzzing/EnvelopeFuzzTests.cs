@@ -11,6 +11,7 @@ namespace EdgeInspect.Core.Tests.Fuzzing;
 /// any bytes and never throws; what the station writes reads back exactly; the payload bodies read back as written.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class EnvelopeFuzzTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);

@@ -13,11 +13,17 @@ namespace EdgeInspect.Tests.Fuzzing;
 /// </summary>
 internal static class FuzzRun
 {
+    /// <summary>The xunit collection of the fuzz tests: they run alone, after the parallel tests, on one thread.</summary>
+    public const string Collection = "Fuzz";
+
     /// <summary>Environment variable: cases per target (default: each target's CI count).</summary>
     public const string CasesVariable = "EDGEINSPECT_FUZZ_CASES";
 
     /// <summary>Environment variable: a CsCheck seed, as printed by a failing run, to replay it.</summary>
     public const string SeedVariable = "EDGEINSPECT_FUZZ_SEED";
+
+    /// <summary>Environment variable: worker threads for long runs (default 1; CsCheck's -1 is every core).</summary>
+    public const string ThreadsVariable = "EDGEINSPECT_FUZZ_THREADS";
 
     /// <summary>A case that takes longer than this is a hang (issue 19: 0 hangs over 1 s).</summary>
     public static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(1);
@@ -33,8 +39,9 @@ internal static class FuzzRun
     /// Samples <paramref name="gen"/> and checks <paramref name="property"/> on each case. The property throws for a
     /// finding; any exception escaping it fails the run, shrunk to a minimal case.
     /// </summary>
+    /// <remarks>One thread by default: the fuzz set must not load the machine under the timing tests that run beside it.</remarks>
     /// <returns>How many cases ran, for the caller's coverage checks.</returns>
-    public static async Task<long> CheckAsync<T>(Gen<T> gen, Action<T> property, long ci = 10_000, Func<T, string>? print = null, int threads = -1)
+    public static async Task<long> CheckAsync<T>(Gen<T> gen, Action<T> property, long ci = 10_000, Func<T, string>? print = null, int threads = 1)
     {
         var running = new ConcurrentDictionary<int, (long Start, T Input)>();
         var stuck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -79,7 +86,7 @@ internal static class FuzzRun
             },
             seed: seed,
             iter: cases,
-            threads: threads,
+            threads: int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var t) && t != 0 ? t : threads,
             print: print));
 
         if (await Task.WhenAny(sample, stuck.Task) == stuck.Task)
@@ -106,3 +113,7 @@ internal static class FuzzRun
         }
     }
 }
+
+/// <summary>Fuzz tests take a whole core each: never beside another test of the same assembly.</summary>
+[CollectionDefinition(FuzzRun.Collection, DisableParallelization = true)]
+public sealed class FuzzCollection;

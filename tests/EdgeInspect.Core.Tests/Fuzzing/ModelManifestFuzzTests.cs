@@ -13,6 +13,7 @@ namespace EdgeInspect.Core.Tests.Fuzzing;
 /// runtime can use as it is (finite as float32, sizes that fit an int, names that show something).
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class ModelManifestFuzzTests
 {
     private static readonly string[] Seeds =

@@ -15,6 +15,7 @@ namespace EdgeInspect.Native.Tests.Fuzzing;
 /// longer than the hang limit.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 [Trait("Category", "Integration")]
 public sealed class JpegDecodeFuzzTests
 {

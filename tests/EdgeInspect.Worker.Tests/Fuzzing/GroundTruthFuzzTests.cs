@@ -15,6 +15,7 @@ namespace EdgeInspect.Worker.Tests.Fuzzing;
 /// <see cref="FormatException"/> naming the file, or the labels exactly as written.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class GroundTruthFuzzTests : IDisposable
 {
     private readonly TempDirectory _dir = new("edgeinspect-labels-fuzz");

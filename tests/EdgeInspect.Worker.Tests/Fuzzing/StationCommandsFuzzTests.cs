@@ -18,6 +18,7 @@ namespace EdgeInspect.Worker.Tests.Fuzzing;
 /// with an unexpected exception ("handler failed: ..."); an accepted set-inspector puts a readable id at the position.
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class StationCommandsFuzzTests(CommandStation fixture) : IClassFixture<CommandStation>
 {
     private StationRuntime Station => fixture.Station;

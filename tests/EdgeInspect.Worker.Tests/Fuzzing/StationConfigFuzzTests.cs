@@ -16,6 +16,7 @@ namespace EdgeInspect.Worker.Tests.Fuzzing;
 /// (topics build, the source parses, the HMAC key decodes).
 /// </summary>
 [Trait("Category", "Fuzz")]
+[Collection(FuzzRun.Collection)]
 public sealed class StationConfigFuzzTests : IDisposable
 {
     private readonly TempDirectory _dir = new("edgeinspect-config-fuzz");
