@@ -4,7 +4,8 @@
 #   bash scripts/fuzz.sh afl TARGET [SECONDS]    coverage-guided: Debian's AFL++ on a SharpFuzz-instrumented
 #                                                EdgeInspect.Core, TARGET = envelope | command | manifest (default 600 s)
 # A failing CsCheck run prints its seed; replay it with EDGEINSPECT_FUZZ_SEED=<seed> bash scripts/fuzz.sh.
-# AFL crashes land in .native/fuzz/findings-TARGET/default/crashes (each file is one input: make it a [Fact]).
+# AFL crashes land in .native/fuzz/findings-TARGET/default/crashes (each file is one input: make it a [Fact]);
+# each afl run starts afresh (the previous run's findings for that target are removed).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -20,6 +21,8 @@ seconds="${3:-600}"
 work="$ROOT/.native/fuzz"
 command -v afl-fuzz >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq afl++; }
 [[ -x "$ROOT/.native/tools/sharpfuzz" ]] || dotnet tool install --tool-path "$ROOT/.native/tools" SharpFuzz.CommandLine --version 2.3.0
+# A fresh output folder each time: SharpFuzz rewrites the assembly in place, and must see it uninstrumented.
+rm -rf "$work/out" "$work/findings-$target"
 dotnet build tests/EdgeInspect.Fuzz -c Release -o "$work/out" --nologo -v quiet
 "$ROOT/.native/tools/sharpfuzz" "$work/out/EdgeInspect.Core.dll"
 
