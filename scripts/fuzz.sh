@@ -21,9 +21,12 @@ seconds="${3:-600}"
 work="$ROOT/.native/fuzz"
 command -v afl-fuzz >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq afl++; }
 [[ -x "$ROOT/.native/tools/sharpfuzz" ]] || dotnet tool install --tool-path "$ROOT/.native/tools" SharpFuzz.CommandLine --version 2.3.0
-# A fresh output folder each time: SharpFuzz rewrites the assembly in place, and must see it uninstrumented.
-rm -rf "$work/out" "$work/findings-$target"
-dotnet build tests/EdgeInspect.Fuzz -c Release -o "$work/out" --nologo -v quiet
+# SharpFuzz rewrites the assembly in place. The repo's builds hard-link outputs (Directory.Build.props), so the
+# harness is built into one folder and copied (new files, no links) into the one that gets instrumented: otherwise
+# the instrumentation would reach every linked EdgeInspect.Core.dll, the test projects' included.
+rm -rf "$work/build" "$work/out" "$work/findings-$target"
+dotnet build tests/EdgeInspect.Fuzz -c Release -o "$work/build" --nologo -v quiet
+cp -r "$work/build" "$work/out"
 "$ROOT/.native/tools/sharpfuzz" "$work/out/EdgeInspect.Core.dll"
 
 corpus="$work/corpus/$target"
