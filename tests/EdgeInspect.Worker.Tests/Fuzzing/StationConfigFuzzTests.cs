@@ -116,7 +116,7 @@ public sealed class StationConfigFuzzTests : IDisposable
         _ = capture.ParsedSource();
 
         var link = config.Section<LinkOptions>("link");
-        _ = link.Topics();
+        _ = link.Topics(config.Options.Station);
         _ = link.CommandHmacKey();
 
         var inspector = config.Section<InspectorOptions>("inspector");
