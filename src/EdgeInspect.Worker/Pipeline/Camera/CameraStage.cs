@@ -56,9 +56,11 @@ public sealed class CameraStage : IMetricsSource, IDisposable
 
     /// <summary>Runs capture on a dedicated thread until <paramref name="stoppingToken"/> or the end of a finite source.</summary>
     /// <returns>Completes once capture stopped and the frame queue is completed.</returns>
-    public Task RunAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Triggers are forwarded while capture runs: a finite source that ends stops them too.
+        using var capturing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var thread = new Thread(() =>
         {
             try
@@ -76,8 +78,10 @@ public sealed class CameraStage : IMetricsSource, IDisposable
             }
         }) { IsBackground = true, Name = "edgeinspect-capture" };
         thread.Start();
-        var triggers = _partPresent is { } sensor ? ForwardPartPresentAsync(sensor, stoppingToken) : Task.CompletedTask;
-        return Task.WhenAll(done.Task, triggers);
+        var triggers = _partPresent is { } sensor ? ForwardPartPresentAsync(sensor, capturing.Token) : Task.CompletedTask;
+        await done.Task;
+        await capturing.CancelAsync();
+        await triggers;
     }
 
     /// <summary>
