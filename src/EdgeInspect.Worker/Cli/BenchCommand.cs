@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -9,7 +8,6 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Frames;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
-using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
 using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.Onnx;
@@ -18,7 +16,6 @@ using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Telemetry;
 using EdgeInspect.Worker.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Cli;

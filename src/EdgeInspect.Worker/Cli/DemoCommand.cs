@@ -2,16 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeInspect.Core.Capture;
-using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
-using EdgeInspect.Native;
 using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Pipeline.Quality;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

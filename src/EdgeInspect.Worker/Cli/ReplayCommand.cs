@@ -8,7 +8,6 @@ using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Replay;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Cli;

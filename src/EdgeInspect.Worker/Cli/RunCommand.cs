@@ -1,8 +1,6 @@
 using System.CommandLine;
-using EdgeInspect.Native;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace EdgeInspect.Worker.Cli;

@@ -7,7 +7,6 @@ using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Pipeline.Control;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Hosting;

@@ -1,6 +1,5 @@
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Worker.Pipeline;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Hosting;
 

@@ -20,9 +20,7 @@ using EdgeInspect.Worker.Pipeline.Sampling;
 using EdgeInspect.Worker.Pipeline.Verdicts;
 using EdgeInspect.Worker.Replay;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Hosting;
 

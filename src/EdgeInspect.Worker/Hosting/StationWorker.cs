@@ -1,6 +1,5 @@
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Pipeline.Control;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;

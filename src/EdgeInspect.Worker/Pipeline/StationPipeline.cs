@@ -7,7 +7,6 @@ using EdgeInspect.Worker.Pipeline.Quality;
 using EdgeInspect.Worker.Pipeline.Routing;
 using EdgeInspect.Worker.Pipeline.Sampling;
 using EdgeInspect.Worker.Pipeline.Verdicts;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline;
 

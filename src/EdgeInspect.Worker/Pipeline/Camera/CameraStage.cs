@@ -6,7 +6,6 @@ using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Pipeline.Events;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.Logging;
 
 // Parameters are documented only where the name does not say enough.
 #pragma warning disable CS1573

@@ -10,7 +10,6 @@ using EdgeInspect.Worker.Pipeline.Events;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Quality;
 using EdgeInspect.Worker.Pipeline.Sampling;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Control;
 

@@ -1,7 +1,6 @@
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Pipeline.Output;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Events;
 

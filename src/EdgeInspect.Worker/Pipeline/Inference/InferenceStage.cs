@@ -8,7 +8,6 @@ using EdgeInspect.Worker.Pipeline.Camera;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Routing;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Inference;
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using EdgeInspect.Worker.Pipeline.Metrics;
-using Microsoft.Extensions.Logging;
 
 // Parameters are documented only where the name does not say enough.
 #pragma warning disable CS1573

@@ -10,7 +10,6 @@ using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Output;
 using EdgeInspect.Worker.Pipeline.Routing;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Quality;
 

@@ -8,7 +8,6 @@ using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Sampling;
 using EdgeInspect.Worker.Pipeline.Verdicts;
 using EdgeInspect.Worker.Telemetry;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Routing;
 

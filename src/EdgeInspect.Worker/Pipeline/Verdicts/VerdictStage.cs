@@ -4,7 +4,6 @@ using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Pipeline.Verdicts;
 
