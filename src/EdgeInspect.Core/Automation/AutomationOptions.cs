@@ -29,8 +29,16 @@ public sealed class AutomationOptions : IConfigSection
     /// <summary>How long a part waits for an inspector's press before it is recorded as unlabeled.</summary>
     public TimeSpan VerdictTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>What to do with a part that got no decision in a mode where the human decides.</summary>
+    /// <summary>What to do with a part that got no decision: the human timed out, or its decision deadline passed.</summary>
     public NoDecisionAction NoDecisionAction { get; set; } = NoDecisionAction.Reject;
+
+    /// <summary>
+    /// How long after capture a part may stay undecided: the time it takes to reach the reject gate. A part still
+    /// undecided then (its inspector has not answered, or inference fell behind) gets <see cref="NoDecisionAction"/> and
+    /// the miss is counted; an inspector's later verdict only feeds agreement. Unset: a part waits for its inspector
+    /// up to <see cref="VerdictTimeout"/>, and a part the model decides is decided whenever inference gets to it.
+    /// </summary>
+    public TimeSpan? DecisionDeadline { get; set; }
 
     public void Validate(string path, ICollection<ConfigError> errors)
     {
@@ -41,6 +49,12 @@ public sealed class AutomationOptions : IConfigSection
         {
             errors.Add(new ConfigError(ConfigPath.Join(path, "verdictTimeout"), $"is {VerdictTimeout:c}",
                 "a TimeSpan above zero and at most 00:10:00, such as 00:00:05"));
+        }
+
+        if (DecisionDeadline is { } deadline && (deadline <= TimeSpan.Zero || deadline > TimeSpan.FromMinutes(10)))
+        {
+            errors.Add(new ConfigError(ConfigPath.Join(path, "decisionDeadline"), $"is {deadline:c}",
+                "a TimeSpan above zero and at most 00:10:00, such as 00:00:01.500, or no value for no deadline"));
         }
 
         if (!Enum.IsDefined(Mode))

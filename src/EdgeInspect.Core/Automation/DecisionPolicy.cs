@@ -75,8 +75,14 @@ public readonly record struct PartOutcome(FinalDecision Decision, DecidedBy Deci
 /// </remarks>
 public sealed class DecisionPolicy
 {
-    public DecisionPolicy(AutomationMode mode, double canaryFraction, double auditFraction, double partialAuditFraction, NoDecisionAction noDecisionAction)
+    public DecisionPolicy(AutomationMode mode, double canaryFraction, double auditFraction, double partialAuditFraction, NoDecisionAction noDecisionAction,
+        TimeSpan? decisionDeadline = null)
     {
+        if (decisionDeadline is { } deadline && deadline <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(decisionDeadline), deadline, "a decision deadline must be above zero");
+        }
+
         CheckFraction(canaryFraction, nameof(canaryFraction));
         CheckFraction(auditFraction, nameof(auditFraction));
         CheckFraction(partialAuditFraction, nameof(partialAuditFraction));
@@ -85,10 +91,11 @@ public sealed class DecisionPolicy
         AuditFraction = auditFraction;
         PartialAuditFraction = partialAuditFraction;
         NoDecisionAction = noDecisionAction;
+        DecisionDeadline = decisionDeadline;
     }
 
     public DecisionPolicy(AutomationOptions options)
-        : this(options.Mode, options.CanaryFraction, options.AuditFraction, options.PartialAuditFraction, options.NoDecisionAction)
+        : this(options.Mode, options.CanaryFraction, options.AuditFraction, options.PartialAuditFraction, options.NoDecisionAction, options.DecisionDeadline)
     {
     }
 
@@ -102,8 +109,11 @@ public sealed class DecisionPolicy
 
     public NoDecisionAction NoDecisionAction { get; }
 
+    /// <summary>How long after capture a part may stay undecided; null for no deadline (see <see cref="AutomationOptions.DecisionDeadline"/>).</summary>
+    public TimeSpan? DecisionDeadline { get; }
+
     /// <summary>A copy of this policy in another mode (cmd/set-mode, fallback to shadow).</summary>
-    public DecisionPolicy WithMode(AutomationMode mode) => new(mode, CanaryFraction, AuditFraction, PartialAuditFraction, NoDecisionAction);
+    public DecisionPolicy WithMode(AutomationMode mode) => new(mode, CanaryFraction, AuditFraction, PartialAuditFraction, NoDecisionAction, DecisionDeadline);
 
     /// <summary>Routes a part once the model's output is known.</summary>
     public PartRouting Route(string partId, ModelSummary model)
@@ -153,16 +163,25 @@ public sealed class DecisionPolicy
         return human switch
         {
             Verdict.Pass or Verdict.Fail => FromVerdict(human.Value, DecidedBy.Human, agreement),
-            _ => new PartOutcome(FinalDecision.NoDecision, DecidedBy.None, NoDecisionAction == NoDecisionAction.Hold ? Actuation.Hold : Actuation.Reject, null),
+            _ => NoDecision(agreement: null),
         };
     }
+
+    /// <summary>
+    /// The outcome of a part still undecided at its <see cref="DecisionDeadline"/>: no decision, actuated per
+    /// <see cref="NoDecisionAction"/>. Whatever verdict comes later only goes to statistics.
+    /// </summary>
+    public PartOutcome DeadlineMissed() => NoDecision(agreement: null);
+
+    private PartOutcome NoDecision(bool? agreement) =>
+        new(FinalDecision.NoDecision, DecidedBy.None, NoDecisionAction == NoDecisionAction.Hold ? Actuation.Hold : Actuation.Reject, agreement);
 
     private PartOutcome FromVerdict(Verdict verdict, DecidedBy by, bool? agreement) => verdict switch
     {
         Verdict.Pass => new PartOutcome(FinalDecision.Pass, by, Actuation.Accept, agreement),
         Verdict.Fail => new PartOutcome(FinalDecision.Fail, by, Actuation.Reject, agreement),
         // A model never says "unsure" (that is the uncertainty band); treat it like a missing decision to stay safe.
-        _ => new PartOutcome(FinalDecision.NoDecision, DecidedBy.None, NoDecisionAction == NoDecisionAction.Hold ? Actuation.Hold : Actuation.Reject, agreement),
+        _ => NoDecision(agreement),
     };
 
     private static void CheckFraction(double value, string name)

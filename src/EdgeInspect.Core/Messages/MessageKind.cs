@@ -17,6 +17,9 @@ public enum MessageKind
 
     /// <summary>Answer to a command on cmd/response. Never dropped; fsynced.</summary>
     CommandResponse = 5,
+
+    /// <summary>An inspector's verdict on a part already decided and published (audit). Never dropped; fsynced.</summary>
+    Audit = 6,
 }
 
 /// <summary>Policies that follow from a <see cref="MessageKind"/>.</summary>
@@ -36,6 +39,7 @@ public static class MessageKinds
         MessageKind.Event => Schemas.Event,
         MessageKind.Metrics => Schemas.Metrics,
         MessageKind.CommandResponse => Schemas.CommandResponse,
+        MessageKind.Audit => Schemas.Audit,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown message kind"),
     };
 }
@@ -50,4 +54,5 @@ public static class Schemas
     public const string AlertState = "edgeinspect.alert-state/1";
     public const string Event = "edgeinspect.event/1";
     public const string CommandResponse = "edgeinspect.cmd-response/1";
+    public const string Audit = "edgeinspect.audit/1";
 }

@@ -32,6 +32,8 @@ public sealed class StationTopics
 
     public string Event => $"{Base}/event";
 
+    public string Audit => $"{Base}/audit";
+
     public string CommandResponse => $"{Base}/cmd/response";
 
     /// <summary>The filter the station subscribes to for commands.</summary>
@@ -54,6 +56,7 @@ public sealed class StationTopics
         MessageKind.Event => "event",
         MessageKind.Metrics => "metrics",
         MessageKind.CommandResponse => "cmd/response",
+        MessageKind.Audit => "audit",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown message kind"),
     };
 

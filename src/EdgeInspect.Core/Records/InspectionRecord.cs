@@ -93,6 +93,15 @@ public sealed record HumanRecord(string InspectorId, string Position, Verdict? V
 /// <param name="Canary">Canary mode gave this part to the model.</param>
 public sealed record OutcomeRecord(FinalDecision Decision, DecidedBy DecidedBy, Actuation Actuation, bool? Agreement, bool Canary)
 {
+    /// <summary>True when the part was still undecided at its decision deadline and got the no-decision action; else absent.</summary>
+    public bool? DeadlineMissed { get; init; }
+
+    /// <summary>
+    /// True when an inspector was asked about a part already decided (an audit, or a verdict still due after a missed
+    /// deadline): the verdict follows as its own message on <c>audit</c> (<see cref="AuditRecord"/>). Else absent.
+    /// </summary>
+    public bool? AuditPending { get; init; }
+
     public static OutcomeRecord From(in PartOutcome outcome, in PartRouting routing) =>
         new(outcome.Decision, outcome.DecidedBy, outcome.Actuation, outcome.Agreement, routing.IsCanary);
 }

@@ -9,8 +9,8 @@ using EdgeInspect.Core.Statistics;
 namespace EdgeInspect.Core.Records;
 
 /// <summary>
-/// Source-generated JSON for everything the pipeline publishes from Core: records, mode events, agreement snapshots
-/// and promotion evaluations. camelCase names, camelCase enum strings, nulls omitted. No reflection, so it trims and
+/// Source-generated JSON for everything the pipeline publishes from Core: results, audit verdicts, agreement
+/// snapshots and promotion evaluations. camelCase names, camelCase enum strings, nulls omitted. No reflection, so it trims and
 /// stays fast on the ARM box.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -26,9 +26,10 @@ namespace EdgeInspect.Core.Records;
         typeof(CamelCaseEnumConverter<FrameTrigger>),
         typeof(CamelCaseEnumConverter<ModeChangeSource>),
         typeof(CamelCaseEnumConverter<PromotionCriterion>),
+        typeof(CamelCaseEnumConverter<AuditKind>),
     ])]
 [JsonSerializable(typeof(InspectionRecord))]
-[JsonSerializable(typeof(ModeChangedEvent))]
+[JsonSerializable(typeof(AuditRecord))]
 [JsonSerializable(typeof(AgreementSnapshot))]
 [JsonSerializable(typeof(AgreementWindowed))]
 [JsonSerializable(typeof(PromotionEvaluation))]
@@ -42,6 +43,10 @@ public static class RecordJson
     public static byte[] SerializeToUtf8(InspectionRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, RecordJsonContext.Default.InspectionRecord);
 
     public static InspectionRecord? Deserialize(string json) => JsonSerializer.Deserialize(json, RecordJsonContext.Default.InspectionRecord);
+
+    public static byte[] SerializeToUtf8(AuditRecord audit) => JsonSerializer.SerializeToUtf8Bytes(audit, RecordJsonContext.Default.AuditRecord);
+
+    public static AuditRecord? DeserializeAudit(string json) => JsonSerializer.Deserialize(json, RecordJsonContext.Default.AuditRecord);
 }
 
 /// <summary>Enum names as camelCase strings ("noDecision", "human"), the style of every other JSON name.</summary>

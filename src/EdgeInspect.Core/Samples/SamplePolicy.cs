@@ -47,4 +47,14 @@ public sealed class SamplePolicy(bool saveDisagreements, bool saveUncertain, dou
 
         return reasons;
     }
+
+    /// <summary>
+    /// Whether <see cref="Select"/> may pick this part once everything about it is known, so its frame is worth keeping
+    /// until then. Not a selection: the pipeline selects once, when the part's last verdict is in.
+    /// </summary>
+    /// <param name="partId">The part id.</param>
+    /// <param name="uncertain">The model's score fell in the uncertainty band.</param>
+    /// <param name="verdictPending">An inspector was asked, so a disagreement may still show.</param>
+    public bool MayKeep(string partId, bool uncertain, bool verdictPending) =>
+        (saveDisagreements && verdictPending) || (saveUncertain && uncertain) || PartSelection.IsSelected(partId, PartSelection.SampleSalt, randomFraction);
 }

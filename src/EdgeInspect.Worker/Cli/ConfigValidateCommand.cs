@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeInspect.Core.Automation;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 
 namespace EdgeInspect.Worker.Cli;
 

@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeInspect.Core.Capture;
-using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
+using EdgeInspect.Worker.Pipeline.Quality;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -22,7 +22,7 @@ namespace EdgeInspect.Worker.Cli;
 /// </summary>
 public static class DemoCommand
 {
-    /// <summary>The demo station, as a station file: the same loader and validation as `run` read it.</summary>
+    /// <summary>The demo station, as a station config built in memory: the same loader and validation as `run` use on a file.</summary>
     private const string StationTemplate = """
         {
           "station": { "deviceId": "demo-box-01", "site": "demo-site", "area": "assembly", "line": "line1", "name": "demo", "configRevision": "demo-embedded-1" },
@@ -42,7 +42,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var passes = new Option<int>("--passes") { Description = "How many times the sample frames pass under each light (normal, dim, normal).", DefaultValueFactory = _ => 2 };
-        var keep = new Option<bool>("--keep") { Description = "Keep the demo's working folder (video, station file, outbox, samples)." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo's working folder (video, outbox, samples)." };
         var command = new Command("demo", "Run the station on embedded defaults: reference model, a line video with a light change, scripted inspector, local broker.") { passes, keep };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(passes), parse.GetValue(keep), Console.Out, Console.Error, cancellationToken));
         return command;
@@ -99,28 +99,29 @@ public static class DemoCommand
         using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions(), Path.Combine(work, "broker"), cancellationToken);
         output.WriteLine($"Broker: mosquitto on {broker.Host}:{broker.Port}. Station: shadow mode, reference model, scripted inspector at ~97%.");
 
-        var stationFile = Path.Combine(work, "station.json");
         var minParts = Math.Min(300, dimFrom);
-        File.WriteAllText(stationFile, StationTemplate
+        var json = StationTemplate
             .Replace("{{WORK}}", Json(work), StringComparison.Ordinal)
             .Replace("{{VIDEO}}", Json(video), StringComparison.Ordinal)
             .Replace("{{MODEL}}", Json(assets.ModelPackage), StringComparison.Ordinal)
             .Replace("{{MODELS}}", Json(assets.ModelsFolder), StringComparison.Ordinal)
             .Replace("{{LABELS}}", Json(labels), StringComparison.Ordinal)
             .Replace("{{PORT}}", broker.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{{MIN_PARTS}}", minParts.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
-        var config = StationConfigLoader.CreateDefault().LoadFile(stationFile);
+            .Replace("{{MIN_PARTS}}", minParts.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var config = StationConfigLoader.CreateDefault().LoadJson(json, "the demo station (in memory)");
         if (!config.IsValid)
         {
-            ConfigValidateCommand.WriteErrors(output, stationFile, config.Errors);
+            ConfigValidateCommand.WriteErrors(output, config.Source, config.Errors);
             return ExitCodes.Failed;
         }
 
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var observer = new DemoObserver(minParts);
-        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, observer);
-        observer.Station = station;
-        var topics = station.Link.Topics.Station;
+        var builder = StationHost.CreateBuilder(LogLevel.Warning);
+        builder.Services.AddEdgeInspectStation(config.Config).AddPlantLink().AddObserver(observer);
+        using var host = builder.Build();
+        var station = host.Services.GetRequiredService<StationRuntime>();
+        observer.Quality = station.Pipeline.Quality;
+        var topics = config.Config.Section<Link.LinkOptions>("link").Topics(config.Config.Options.Station);
         await using var supervisor = new SupervisorConsole(broker.Host, broker.Port, topics.Base, output);
         await supervisor.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"Supervisor view of {topics.Base}/# :");
@@ -130,7 +131,7 @@ public static class DemoCommand
         var elapsed = clock.Elapsed;
 
         // Every result is durable in the outbox; give the link and the subscriber a moment to show them all.
-        var parts = station.Pipeline.Counters.Decided;
+        var parts = station.Pipeline.Routing.Decided;
         var deadline = Stopwatch.StartNew();
         while (supervisor.DistinctResults < parts && deadline.Elapsed < TimeSpan.FromSeconds(15))
         {
@@ -143,7 +144,7 @@ public static class DemoCommand
             output.WriteLine(gate);
         }
 
-        var agreement = station.Pipeline.AgreementSnapshot().ModelVsHuman.Cumulative;
+        var agreement = station.Pipeline.Quality.AgreementSnapshot().ModelVsHuman.Cumulative;
         var table = new Table().Title("EdgeInspect demo summary").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("parts inspected", parts.ToString(CultureInfo.InvariantCulture));
         table.AddRow("frames in the video", $"{totalFrames} (lights at 55% for frames {dimFrom}-{dimUntil - 1})");
@@ -154,7 +155,7 @@ public static class DemoCommand
         table.AddRow("defect recall vs inspector", Figure(agreement.DefectRecall, agreement.DefectRecallInterval95));
         table.AddRow("alerts raised", observer.RaisedAlerts.Count == 0 ? "none" : string.Join(", ", observer.RaisedAlerts.Distinct()));
         table.AddRow("alert transitions seen by the supervisor", supervisor.AlertsSeen.ToString(CultureInfo.InvariantCulture));
-        table.AddRow("frames dropped", station.Pipeline.Counters.EventsDropped == 0 && (station.Pipeline.CaptureCounters?.DroppedPoolExhausted ?? 0) == 0 ? "0" : "see metrics");
+        table.AddRow("frames dropped", station.Pipeline.Output.Dropped == 0 && station.Pipeline.Camera.Counters.DroppedPoolExhausted == 0 && station.Pipeline.Camera.Frames.Dropped == 0 ? "0" : "see metrics");
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
@@ -174,12 +175,16 @@ public static class DemoCommand
 
     private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
-    /// <summary>The demo's own view of the run: the promotion gate at the configured number of parts, and which alerts were raised.</summary>
+    /// <summary>
+    /// The demo's own view of the run: the promotion gate at the configured number of parts, and which alerts were
+    /// raised. It reads the quality stage's snapshot, which takes no lock a stage holds while it waits, so a full
+    /// output queue cannot stall it.
+    /// </summary>
     private sealed class DemoObserver(int gateAfterParts) : IStationSink
     {
         private long _parts;
 
-        public StationRuntime? Station { get; set; }
+        public QualityStage? Quality { get; set; }
 
         public string? GateVerdict { get; private set; }
 
@@ -187,9 +192,9 @@ public static class DemoCommand
 
         public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
         {
-            if (++_parts == gateAfterParts && Station is { } station)
+            if (++_parts == gateAfterParts && Quality is { } quality)
             {
-                var evaluation = station.Pipeline.PromotionEvaluation();
+                var evaluation = quality.PromotionEvaluation();
                 GateVerdict = $"Promotion gate after {gateAfterParts} parts in shadow: {(evaluation.Ready ? "READY to raise automation" : "NOT READY")}; "
                               + string.Join("; ", evaluation.Criteria.Select(c => c.Reason));
             }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Link;
 using EdgeInspect.Worker.OutboxStage;

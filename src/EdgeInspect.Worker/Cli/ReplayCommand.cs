@@ -1,22 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using EdgeInspect.Core.Automation;
-using EdgeInspect.Core.Capture;
-using EdgeInspect.Core.Frames;
-using EdgeInspect.Core.Inspection;
-using EdgeInspect.Core.Messages;
-using EdgeInspect.Core.Models;
 using EdgeInspect.Core.Monitoring;
-using EdgeInspect.Core.Promotion;
-using EdgeInspect.Core.Samples;
 using EdgeInspect.Native;
-using EdgeInspect.Native.Onnx;
-using EdgeInspect.Native.OpenCv;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
+using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Replay;
 using Microsoft.Extensions.Logging;
-using ReportAlertState = EdgeInspect.Worker.Replay.AlertState;
 
 namespace EdgeInspect.Worker.Cli;
 
@@ -58,97 +50,87 @@ public static class ReplayCommand
         }
 
         labels ??= FindLabels(source);
-        IInferenceModel model;
-        try
+        // Without labels nobody can answer for a human: the model decides every part.
+        var automationMode = labels is null || mode == "live" ? AutomationMode.Live : AutomationMode.Shadow;
+        var config = StationConfigLoader.CreateDefault().LoadJson(StationConfig(sourceUri, labels, modelPackage, automationMode).ToJsonString(), "the replay station (in memory)");
+        if (!config.IsValid)
         {
-            model = OnnxModel.Load(modelPackage);
-        }
-        catch (ModelPackageException e)
-        {
-            error.WriteLine($"--model: the package was refused: {e.Message}");
+            ConfigValidateCommand.WriteErrors(error, config.Source, config.Errors);
             return ExitCodes.InvalidInput;
         }
 
-        GroundTruth? truth = null;
-        if (labels is not null)
+        var sink = new ReportSink();
+        var thumbnails = new MislabelledThumbnails(new JpegFrameEncoder(85));
+        var builder = StationHost.CreateBuilder(LogLevel.Warning);
+        builder.Services.AddEdgeInspectStation(config.Config).AddObserver(sink).AddInspectionObserver(thumbnails);
+        using var host = builder.Build();
+        StationRuntime station;
+        try
         {
-            try
-            {
-                truth = GroundTruth.ReadCsv(labels, model.Manifest.Output.OkClass);
-            }
-            catch (Exception e) when (e is FormatException or IOException)
-            {
-                error.WriteLine($"--labels: {e.Message}");
-                model.Dispose();
-                return ExitCodes.InvalidInput;
-            }
+            station = host.Services.GetRequiredService<StationRuntime>();
+        }
+        catch (StationStartupException e)
+        {
+            error.WriteLine($"edgeinspect replay: {e.Message}");
+            return ExitCodes.InvalidInput;
         }
 
-        // Without labels nobody can answer for a human: the model decides every part.
-        var automationMode = truth is null || mode == "live" ? AutomationMode.Live : AutomationMode.Shadow;
+        var model = station.Pipeline.Control.Models.Active!;
+        var truth = host.Services.GetRequiredService<StationLabels>().Truth;
         var classNames = model.Manifest.Output.ClassNames;
-        var okIndex = model.Manifest.Output.OkIndex;
         var expected = frameFolder is not null ? Directory.GetFiles(frameFolder).Count(IsImage) : truth?.Count ?? 0;
-        var builder = new ReplayReportBuilder(new ReplayReportOptions
+        var report = new ReplayReportBuilder(new ReplayReportOptions
         {
             ClassNames = classNames,
-            OkClass = okIndex,
+            OkClass = model.Manifest.Output.OkIndex,
             DefectThreshold = model.Manifest.Decision.DefectThreshold,
             ExpectedFrames = expected,
         });
+        thumbnails.Start(truth, classNames);
+        sink.Start(report, truth, classNames, thumbnails);
         var identity = model.Identity;
 
         var time = TimeProvider.System;
-        var capture = new CaptureOptions { CameraId = "replay", Source = sourceUri, EndOfStream = EndOfStreamAction.Stop };
-        var roster = new InspectorRoster([("replay", "labels")]);
-        using var scripted = new ScriptedInspector(new ScriptedInspectorOptions { Position = "replay", InspectorId = "labels", ErrorRate = 0, ResponseDelay = TimeSpan.Zero, ResponseJitter = TimeSpan.Zero }, "replay", roster, time);
-        scripted.Start(cancellationToken);
-        using var pool = new FramePool(16, 640 * 480 * 3);
-        using var slots = new ModelSlots<IInferenceModel>();
-        slots.SetActive(model);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var sink = new ReportSink(builder, truth, classNames);
-        var setup = new PipelineSetup
-        {
-            Station = new StationIdentityOptions { DeviceId = "replay", Site = "offline", Area = "offline", Line = "offline", Name = "replay", ConfigRevision = "replay" },
-            Automation = new AutomationOptions { Mode = automationMode, VerdictTimeout = TimeSpan.FromSeconds(10) },
-            Promotion = new PromotionOptions(),
-            SamplesOptions = new SampleOptions { RandomFraction = 0, SaveDisagreements = false, SaveUncertain = false },
-            Monitoring = new MonitoringOptions(),
-            Capture = capture,
-            Sources = new OpenCvFrameSourceFactory(),
-            Pool = pool,
-            Models = slots,
-            LoadModel = folder => OnnxModel.Load(folder),
-            Inspector = scripted,
-            Outputs = new NoStationOutputs(),
-            Sink = sink,
-            EncodeJpeg = frame => CvJpeg.Encode(frame, 85),
-            Time = time,
-            BootEpochMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            GroundTruth = truth,
-            ThumbnailMislabelled = true,
-            MetricsInterval = TimeSpan.FromHours(1),
-        };
-
         var started = time.GetUtcNow();
-        await using var pipeline = new InspectionPipeline(setup, loggers.CreateLogger<InspectionPipeline>());
         await progress.RunAsync<int>(expected > 0 ? expected : null, async reporter =>
         {
             sink.Progress = reporter;
-            await pipeline.RunAsync(cancellationToken);
+            await station.RunAsync(cancellationToken);
             return 0;
         });
-        var report = builder.Build(new ReplayRun(new Replay.ModelIdentity(identity.Name, identity.Version, identity.Sha256), source, automationMode.ToString().ToLowerInvariant()), started, time.GetUtcNow());
+        var built = report.Build(new ReplayRun(identity, source, automationMode.ToName()), started, time.GetUtcNow());
         Directory.CreateDirectory(reportFolder);
-        var json = await ReportJsonWriter.WriteAsync(report, reportFolder, cancellationToken);
-        var html = await ReportHtmlWriter.WriteAsync(report, reportFolder, cancellationToken);
+        var json = await ReportJsonWriter.WriteAsync(built, reportFolder, cancellationToken);
+        var html = await ReportHtmlWriter.WriteAsync(built, reportFolder, cancellationToken);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Replayed {builder.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {report.Evaluation?.Accuracy:P2}")}; {sink.AlertsRaised} alert(s) raised."));
+            $"Replayed {report.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {built.Evaluation?.Accuracy:P2}")}; {sink.AlertsRaised} alert(s) raised."));
         output.WriteLine($"Report: {html}");
         output.WriteLine($"        {json}");
-        return builder.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        return report.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
+
+    /// <summary>
+    /// The replay's station, in memory: no plant link, no outputs, no samples; the source is replayed once, losslessly;
+    /// with labels, a scripted inspector that is never wrong and answers at once.
+    /// </summary>
+    private static JsonObject StationConfig(string sourceUri, string? labels, string modelPackage, AutomationMode mode) => new()
+    {
+        ["station"] = new JsonObject { ["deviceId"] = "replay", ["site"] = "offline", ["area"] = "offline", ["line"] = "offline", ["name"] = "replay", ["configRevision"] = "replay" },
+        ["automation"] = new JsonObject { ["mode"] = mode.ToName(), ["verdictTimeout"] = "00:00:10", ["auditFraction"] = labels is null ? 0.0 : 0.02 },
+        ["samples"] = new JsonObject { ["randomFraction"] = 0.0, ["saveDisagreements"] = false, ["saveUncertain"] = false },
+        ["capture"] = new JsonObject { ["cameraId"] = "replay", ["source"] = sourceUri, ["endOfStream"] = "stop" },
+        ["model"] = new JsonObject { ["package"] = modelPackage, ["modelsFolder"] = Path.GetDirectoryName(Path.GetFullPath(modelPackage)) },
+        // Required by the loader; replay publishes nothing, so no link is started.
+        ["link"] = new JsonObject { ["host"] = "127.0.0.1" },
+        ["inspector"] = labels is null
+            ? new JsonObject { ["backend"] = "none", ["allowRunWithoutInspector"] = true }
+            : new JsonObject
+            {
+                ["backend"] = "scripted",
+                ["scripted"] = new JsonObject { ["position"] = "replay", ["inspectorId"] = "labels", ["errorRate"] = 0.0, ["responseDelay"] = "00:00:00", ["responseJitter"] = "00:00:00" },
+            },
+        ["pipeline"] = new JsonObject { ["poolFrames"] = 16, ["queueFrames"] = 8, ["metricsInterval"] = "01:00:00", ["labels"] = labels ?? "" },
+    };
 
     /// <summary>A folder (or a data set folder with frames/ inside) becomes a folder source; a file, a video source; else null.</summary>
     internal static (string? Uri, string? Folder) ResolveSource(string source)
@@ -163,7 +145,7 @@ public static class ReplayCommand
         return File.Exists(source) ? ($"file:{source}", null) : (null, null);
     }
 
-    private static string? FindLabels(string source)
+    internal static string? FindLabels(string source)
     {
         var beside = Directory.Exists(source) ? Path.Combine(source, "labels.csv") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, "labels.csv");
         return File.Exists(beside) ? beside : null;
@@ -172,34 +154,45 @@ public static class ReplayCommand
     private static bool IsImage(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".bmp";
 
     /// <summary>Feeds the report builder from the pipeline's finished parts and alert transitions.</summary>
-    private sealed class ReportSink(ReplayReportBuilder builder, GroundTruth? truth, IReadOnlyList<string> classNames) : IStationSink
+    private sealed class ReportSink : IStationSink
     {
+        private ReplayReportBuilder _builder = null!;
+        private GroundTruth? _truth;
+        private IReadOnlyList<string> _classNames = [];
+        private MislabelledThumbnails _thumbnails = null!;
         private long _parts;
 
         public IReplayProgress? Progress { get; set; }
 
         public int AlertsRaised { get; private set; }
 
+        public void Start(ReplayReportBuilder builder, GroundTruth? truth, IReadOnlyList<string> classNames, MislabelledThumbnails thumbnails)
+        {
+            _builder = builder;
+            _truth = truth;
+            _classNames = classNames;
+            _thumbnails = thumbnails;
+        }
+
         public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
         {
             var record = part.Record;
             var seq = record.Frame.Seq;
-            var predicted = record.ModelOutput?.Class is { } name ? IndexOf(name) : record.ModelOutput?.Verdict == Verdict.Fail ? 1 : 0;
-            int? trueClass = part.TrueClass is { } label ? IndexOf(label) : null;
-            builder.Observe(new FrameObservation
+            var label = _truth?.ForSeq(seq);
+            _builder.Observe(new FrameObservation
             {
                 FrameIndex = seq - 1,
-                File = truth?.ForSeq(seq).File,
-                PredictedClass = predicted,
+                File = label?.File,
+                PredictedClass = MislabelledThumbnails.PredictedIndex(record.ModelOutput, _classNames),
                 DefectScore = (float)(record.ModelOutput?.Score ?? 0),
-                TrueClass = trueClass,
-                Brightness = (float)part.Metrics.Brightness,
-                Contrast = (float)part.Metrics.Contrast,
-                Sharpness = (float)part.Metrics.Sharpness,
+                TrueClass = label is { } l ? IndexOf(_classNames, l.ClassName) : null,
+                Brightness = (float)(record.Input?.Brightness ?? 0),
+                Contrast = (float)(record.Input?.Contrast ?? 0),
+                Sharpness = (float)(record.Input?.Sharpness ?? 0),
                 Preprocess = part.PreprocessTime,
                 Inference = part.InferenceTime,
                 EndToEnd = part.CaptureToDecision,
-                Image = part.Thumbnail ?? ReadOnlyMemory<byte>.Empty,
+                Image = _thumbnails.Take(record.PartId) ?? ReadOnlyMemory<byte>.Empty,
             });
             Progress?.Report(++_parts);
             return ValueTask.CompletedTask;
@@ -212,20 +205,20 @@ public static class ReplayCommand
                 return ValueTask.CompletedTask;
             }
 
-            if (transition.To == Core.Monitoring.AlertState.Alert)
+            if (transition.To == AlertState.Alert)
             {
                 AlertsRaised++;
-                builder.Alert(transition.WindowEndSeq - 1, transition.Name, ReportAlertState.Raised, transition.Metric, transition.CurrentValue);
+                _builder.Alert(transition.WindowEndSeq - 1, transition.Name, raised: true, transition.Metric, transition.CurrentValue);
             }
-            else if (transition.To == Core.Monitoring.AlertState.Ok)
+            else if (transition.To == AlertState.Ok)
             {
-                builder.Alert(transition.WindowEndSeq - 1, transition.Name, ReportAlertState.Cleared, transition.Metric, transition.CurrentValue);
+                _builder.Alert(transition.WindowEndSeq - 1, transition.Name, raised: false, transition.Metric, transition.CurrentValue);
             }
 
             return ValueTask.CompletedTask;
         }
 
-        private int IndexOf(string name)
+        internal static int IndexOf(IReadOnlyList<string> classNames, string name)
         {
             for (var i = 0; i < classNames.Count; i++)
             {

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using EdgeInspect.Native;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Cli;
 
@@ -33,30 +30,24 @@ public static class RunCommand
             return ExitCodes.EnvironmentNotReady;
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
-        StationRuntime station;
+        var builder = StationHost.CreateBuilder();
+        builder.Services.AddEdgeInspectStation(result.Config).AddPlantLink();
+        builder.Services.AddHostedService<StationWorker>();
+        var host = builder.Build();
         try
         {
-            station = StationRuntime.Create(result.Config!, loggers, TimeProvider.System);
+            // Resolving the station builds it: a refused model or an inspector that cannot start fails here, not at 3 a.m.
+            host.Services.GetRequiredService<StationRuntime>();
         }
         catch (StationStartupException e)
         {
             error.WriteLine($"edgeinspect: the station cannot start: {e.Message}");
+            host.Dispose();
             return ExitCodes.InvalidInput;
         }
 
-        await using (station)
-        {
-            builder.Services.AddSingleton(station);
-            builder.Services.AddHostedService<StationWorker>();
-            using var host = builder.Build();
-            await host.RunAsync(cancellationToken);
-        }
-
+        // Runs until SIGTERM (or the end of a finite source), then disposes the host and with it the station.
+        await host.RunAsync(cancellationToken);
         return ExitCodes.Ok;
     }
 }

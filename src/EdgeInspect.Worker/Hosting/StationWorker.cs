@@ -1,5 +1,5 @@
-using EdgeInspect.Worker.Configuration;
-using Microsoft.Extensions.Configuration;
+using EdgeInspect.Worker.Config;
+using EdgeInspect.Worker.Pipeline.Control;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -7,18 +7,19 @@ using Microsoft.Extensions.Primitives;
 namespace EdgeInspect.Worker.Hosting;
 
 /// <summary>
-/// The station as a Generic Host worker: runs the <see cref="StationRuntime"/> on the host's stopping token (SIGTERM,
-/// Ctrl+C) and watches the station file. Safe fields (mode, thresholds, sampling rates) apply at once on reload; a
-/// change to anything else is logged with the fields that need a restart; an invalid file is refused and the running
-/// config stays.
+/// The station as a Generic Host worker (`run`): runs the <see cref="StationRuntime"/> on the host's stopping token
+/// (SIGTERM, Ctrl+C) and watches the station file. Safe fields (mode, thresholds, sampling rates) apply at once on
+/// reload; a change to anything else is logged with the fields that need a restart; an invalid file is refused and
+/// the running config stays.
 /// </summary>
-public sealed class StationWorker(StationRuntime station, IHostApplicationLifetime lifetime, ILogger<StationWorker> logger) : BackgroundService
+public sealed class StationWorker(StationRuntime station, StationControl control, StationConfig config, IHostApplicationLifetime lifetime, ILogger<StationWorker> logger)
+    : BackgroundService
 {
-    private IConfiguration _current = station.Config.Configuration;
+    private IConfiguration _current = config.Configuration;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var reload = WatchFile(station.Config.Source);
+        using var reload = WatchFile(config.Source);
         try
         {
             await station.RunAsync(stoppingToken);
@@ -34,7 +35,7 @@ public sealed class StationWorker(StationRuntime station, IHostApplicationLifeti
     {
         if (!File.Exists(file))
         {
-            return null;
+            return null; // a station config built in memory has no file to watch
         }
 
         var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: true).Build();
@@ -51,16 +52,13 @@ public sealed class StationWorker(StationRuntime station, IHostApplicationLifeti
             return;
         }
 
-        var changes = ReloadPolicy.CreateDefault().Compare(_current, result.Config!.Configuration);
+        var changes = ReloadPolicy.CreateDefault().Compare(_current, result.Config.Configuration);
         if (changes.IsEmpty)
         {
             return;
         }
 
-        var next = result.Config!.Options;
-        station.Pipeline.ApplyReload(next.Automation, next.Promotion, next.Samples, result.Config.Section<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring"));
-        station.RefreshStatus();
-
+        control.ApplyReload(result.Config);
         if (changes.RequiresRestart)
         {
             logger.LogWarning("Station file changed fields that take effect only after a restart: {Fields}", string.Join(", ", changes.RestartRequired));

@@ -1,6 +1,6 @@
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Link.Mqtt;
 
 namespace EdgeInspect.Worker.Link;

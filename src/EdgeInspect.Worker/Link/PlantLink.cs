@@ -1,5 +1,5 @@
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.OutboxStage;
 using Microsoft.Extensions.Logging;

@@ -8,8 +8,8 @@ using EdgeInspect.Worker.Pipeline;
 namespace EdgeInspect.Worker.OutboxStage;
 
 /// <summary>
-/// Writes the station's output into the durable outbox: results, alert transitions with their retained state,
-/// events, metrics. Results are written before they are published; the link moves them to the broker.
+/// Writes the pipeline's output into the durable outbox: results, audit verdicts, alert transitions with retained
+/// state, events, metrics. Results are written before they are published; the link moves them to the broker.
 /// </summary>
 /// <remarks>
 /// Writes are pipelined: up to <see cref="MaxInFlight"/> records wait for their group commit at once, so throughput
@@ -29,6 +29,9 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
 
     public async ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken) =>
         await TrackAsync(outbox.EnqueueAsync(MessageKind.Result, RecordJson.SerializeToUtf8(part.Record), cancellationToken));
+
+    public async ValueTask AuditAsync(AuditRecord audit, CancellationToken cancellationToken) =>
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Audit, RecordJson.SerializeToUtf8(audit), cancellationToken));
 
     public async ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken)
     {
@@ -83,8 +86,8 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
             cancellationToken);
     }
 
-    public async ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) =>
-        await TrackAsync(outbox.EnqueueAsync(MessageKind.Event, body, MessagesJsonContext.Default.EventBody, cancellationToken));
+    public async ValueTask EventAsync(StationEvent stationEvent, CancellationToken cancellationToken) =>
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Event, StationEventWire.ToBody(stationEvent), MessagesJsonContext.Default.EventBody, cancellationToken));
 
     public async ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) =>
         await TrackAsync(outbox.EnqueueAsync(MessageKind.Metrics, body, MessagesJsonContext.Default.MetricsBody, cancellationToken));

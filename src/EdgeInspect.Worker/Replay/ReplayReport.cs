@@ -1,4 +1,9 @@
 using System.Text.Json.Serialization;
+using EdgeInspect.Core.Messages;
+using EdgeInspect.Core.Models;
+
+// Parameters are documented only where the name does not say enough.
+#pragma warning disable CS1573
 
 namespace EdgeInspect.Worker.Replay;
 
@@ -28,10 +33,7 @@ public sealed record ReplayReport
     public required DisagreementSection Disagreements { get; init; }
 }
 
-/// <summary>The model package a run used, as its manifest and file hash name it.</summary>
-public sealed record ModelIdentity(string Name, string Version, string Sha256);
-
-/// <summary>What the caller knows before a run: which model, which input, which mode.</summary>
+/// <summary>What the caller knows before a run: which model (as its manifest and file hash name it), which input, which mode.</summary>
 public sealed record ReplayRun(ModelIdentity Model, string Source, string Mode);
 
 public sealed record ReplayRunSummary
@@ -182,17 +184,13 @@ public sealed record InputTimeline
 /// <summary>A bucket's mean metrics; <see cref="FrameIndex"/> is the bucket's first frame.</summary>
 public sealed record TimelinePoint(long FrameIndex, double Brightness, double Contrast, double Sharpness);
 
-[JsonConverter(typeof(JsonStringEnumConverter<AlertState>))]
-public enum AlertState
-{
-    [JsonStringEnumMemberName("raised")]
-    Raised,
-    [JsonStringEnumMemberName("cleared")]
-    Cleared,
-}
-
 /// <summary>A drift alert changing state at a frame: which alert, on which input metric, and the value that did it.</summary>
-public sealed record AlertMarker(long FrameIndex, string Name, AlertState State, string Metric, double? Value);
+/// <param name="State"><see cref="AlertStates.Raised"/> or <see cref="AlertStates.Cleared"/>, as on the alert topic.</param>
+public sealed record AlertMarker(long FrameIndex, string Name, string State, string Metric, double? Value)
+{
+    [JsonIgnore]
+    public bool IsRaised => State == AlertStates.Raised;
+}
 
 public sealed record DisagreementSection
 {

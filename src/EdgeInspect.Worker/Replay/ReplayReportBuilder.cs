@@ -1,3 +1,8 @@
+using EdgeInspect.Core.Messages;
+
+// Parameters are documented only where the name does not say enough.
+#pragma warning disable CS1573
+
 namespace EdgeInspect.Worker.Replay;
 
 public sealed record ReplayReportOptions
@@ -156,11 +161,12 @@ public sealed class ReplayReportBuilder
     }
 
     /// <summary>Records a drift alert changing state at a frame.</summary>
-    public void Alert(long frameIndex, string name, AlertState state, string metric, double? value = null)
+    /// <param name="raised">True when the alert was raised, false when it cleared.</param>
+    public void Alert(long frameIndex, string name, bool raised, string metric, double? value = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(metric);
-        _alerts.Add(new AlertMarker(frameIndex, name, state, metric, value));
+        _alerts.Add(new AlertMarker(frameIndex, name, raised ? AlertStates.Raised : AlertStates.Cleared, metric, value));
     }
 
     public ReplayReport Build(ReplayRun run, DateTimeOffset startedUtc, DateTimeOffset endedUtc)
@@ -193,9 +199,9 @@ public sealed class ReplayReportBuilder
             },
             Latency = new LatencyReport(
             [
-                LatencySummary.Of(LatencyStages.Preprocess, _preprocessMs.AsSpan(), _options.LatencyBins),
-                LatencySummary.Of(LatencyStages.Inference, _inferenceMs.AsSpan(), _options.LatencyBins),
-                LatencySummary.Of(LatencyStages.EndToEnd, _endToEndMs.AsSpan(), _options.LatencyBins),
+                StageLatencies.Of(LatencyStages.Preprocess, _preprocessMs.AsSpan(), _options.LatencyBins),
+                StageLatencies.Of(LatencyStages.Inference, _inferenceMs.AsSpan(), _options.LatencyBins),
+                StageLatencies.Of(LatencyStages.EndToEnd, _endToEndMs.AsSpan(), _options.LatencyBins),
             ]),
             Timeline = BuildTimeline(),
             Disagreements = new DisagreementSection { Total = _disagreementTotal, Frames = _disagreements.ToArray() },

@@ -271,18 +271,18 @@ internal static class ReportCharts
         foreach (var alert in timeline.Alerts)
         {
             var x = X(alert.FrameIndex);
-            var colour = alert.State == AlertState.Raised ? Raised : Cleared;
-            var state = alert.State == AlertState.Raised ? "raised" : "cleared";
+            var colour = alert.IsRaised ? Raised : Cleared;
+            var state = alert.IsRaised ? "raised" : "cleared";
             svg.OpenGroup($"data-testid=\"alert-marker\" data-frame=\"{alert.FrameIndex}\" data-name=\"{Svg.Esc(alert.Name)}\" data-state=\"{state}\" data-metric=\"{Svg.Esc(alert.Metric)}\"");
             svg.Raw.Append("<title>").Append(Svg.Esc($"{alert.Name} {state} at frame {alert.FrameIndex} ({alert.Metric}{(alert.Value is { } v ? $" = {v:0.###}" : string.Empty)})")).Append("</title>");
-            svg.Line(x, top - 6, x, plotBottom, colour, 2, alert.State == AlertState.Cleared ? "stroke-dasharray=\"4 3\"" : null);
+            svg.Line(x, top - 6, x, plotBottom, colour, 2, !alert.IsRaised ? "stroke-dasharray=\"4 3\"" : null);
             svg.Raw.Append("<path d=\"M").Append(Svg.N(x - 6)).Append(' ').Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x + 6)).Append(' ')
                 .Append(Svg.N(top - 14)).Append(" L").Append(Svg.N(x)).Append(' ').Append(Svg.N(top - 4)).Append(" Z\" fill=\"").Append(colour).Append("\"/>");
 
             // Raised reads leftwards and cleared rightwards, so a short alert's two labels face away from each other.
             var label = $"{alert.Name} {state}";
             var labelWidth = label.Length * 6.6 + 8;
-            var toRight = alert.State == AlertState.Cleared ? x + labelWidth < left + plotW : x - labelWidth < left;
+            var toRight = !alert.IsRaised ? x + labelWidth < left + plotW : x - labelWidth < left;
             var (from, to) = toRight ? (x, x + labelWidth) : (x - labelWidth, x);
             var row = Array.FindIndex(rowEnds, end => end + 6 < from);
             if (row >= 0)
@@ -302,7 +302,7 @@ internal static class ReportCharts
     {
         for (var i = 0; i < alerts.Count; i++)
         {
-            if (alerts[i].State != AlertState.Raised)
+            if (!alerts[i].IsRaised)
             {
                 continue;
             }
@@ -312,7 +312,7 @@ internal static class ReportCharts
             {
                 if (alerts[j].Name == alerts[i].Name)
                 {
-                    cleared = alerts[j].State == AlertState.Cleared ? alerts[j] : null;
+                    cleared = !alerts[j].IsRaised ? alerts[j] : null;
                     break;
                 }
             }

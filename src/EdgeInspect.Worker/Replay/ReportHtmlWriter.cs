@@ -99,7 +99,7 @@ public static class ReportHtmlWriter
         var run = report.Run;
         var evaluation = report.Evaluation;
         var e2e = report.Latency.Stages.FirstOrDefault(s => s.Stage == LatencyStages.EndToEnd);
-        var raised = report.Timeline.Alerts.Count(a => a.State == AlertState.Raised);
+        var raised = report.Timeline.Alerts.Count(a => a.IsRaised);
         sb.Append("<section class=\"cards\">");
         Card(sb, "frames", "Frames", run.Frames.ToString("N0", Inv), Value(run.Frames), $"{run.LabelledFrames:N0} labelled");
         if (evaluation is not null)
@@ -176,7 +176,7 @@ public static class ReportHtmlWriter
         sb.Append("<table class=\"data compact\"><thead><tr><th>frame</th><th>alert</th><th>state</th><th>metric</th><th>value</th></tr></thead><tbody>");
         foreach (var a in timeline.Alerts)
         {
-            var state = a.State == AlertState.Raised ? "raised" : "cleared";
+            var state = a.IsRaised ? "raised" : "cleared";
             sb.Append(Inv, $"<tr data-testid=\"alert-row\"><td>{a.FrameIndex}</td><td>{Svg.Esc(a.Name)}</td><td><span class=\"pill {state}\">{state}</span></td><td>{Svg.Esc(a.Metric)}</td><td>{(a.Value is { } v ? v.ToString("0.###", Inv) : "")}</td></tr>");
         }
 

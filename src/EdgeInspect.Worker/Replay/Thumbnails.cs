@@ -1,3 +1,10 @@
+using System.Collections.Concurrent;
+using EdgeInspect.Core.Frames;
+using EdgeInspect.Core.Inspection;
+using EdgeInspect.Core.Records;
+using EdgeInspect.Worker.Pipeline.Inference;
+using EdgeInspect.Worker.Pipeline.Sampling;
+
 namespace EdgeInspect.Worker.Replay;
 
 /// <summary>Turns a disagreeing frame's bytes into a small JPEG for the report. Called only for disagreeing frames.</summary>
@@ -23,4 +30,53 @@ public sealed class JpegPassThroughThumbnails(int maxBytes = 256 * 1024) : IThum
 public static class ThumbnailDataUri
 {
     public static string FromJpeg(ReadOnlySpan<byte> jpeg) => "data:image/jpeg;base64," + Convert.ToBase64String(jpeg);
+}
+
+/// <summary>
+/// Replay's decorator at inference: keeps a JPEG of each frame whose predicted class differs from its label, for the
+/// report's disagreement thumbnails. Only replay adds it; the station pipeline never makes thumbnails.
+/// </summary>
+public sealed class MislabelledThumbnails(IFrameEncoder encoder) : IInspectionObserver
+{
+    private readonly ConcurrentDictionary<string, byte[]> _byPart = new(StringComparer.Ordinal);
+    private GroundTruth? _truth;
+    private IReadOnlyList<string> _classNames = [];
+
+    /// <summary>The labels and the model's class names; before the run starts.</summary>
+    public void Start(GroundTruth? truth, IReadOnlyList<string> classNames)
+    {
+        _truth = truth;
+        _classNames = classNames;
+    }
+
+    public void OnInspected(Frame frame, PartFacts part)
+    {
+        if (_truth is { } truth && PredictedIndex(part.Output, _classNames) is var predicted && predicted >= 0
+            && truth.ForSeq(frame.Seq).ClassName != _classNames[predicted])
+        {
+            _byPart[part.PartId] = encoder.EncodeJpeg(frame);
+        }
+    }
+
+    /// <summary>The thumbnail of a part, if one was made; removed as it is taken.</summary>
+    public byte[]? Take(string partId) => _byPart.TryRemove(partId, out var jpeg) ? jpeg : null;
+
+    /// <summary>The predicted class's index: by name for a class model, by verdict (ok, first defect class) for a score model.</summary>
+    public static int PredictedIndex(ModelOutputRecord? output, IReadOnlyList<string> classNames)
+    {
+        if (output?.Class is { } name)
+        {
+            for (var i = 0; i < classNames.Count; i++)
+            {
+                if (classNames[i] == name)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        return output?.Verdict == Verdict.Fail ? 1 : 0;
+    }
 }

@@ -27,4 +27,30 @@ public sealed class SamplePolicyTests
         Assert.InRange(chosen.Count / 4000.0, 0.04, 0.06);
         Assert.Equal(chosen, ids.Where(id => new SamplePolicy(true, true, 0.05).Select(id, true, false).HasFlag(SampleReasons.Random)));
     }
+
+    [Fact]
+    public void A_Frame_Is_Kept_Exactly_For_The_Parts_The_Final_Selection_Could_Pick()
+    {
+        var policy = new SamplePolicy(saveDisagreements: true, saveUncertain: true, randomFraction: 0.05);
+        var ids = Enumerable.Range(1, 2000).Select(i => PartIds.Format("station3", 1795337400123, i)).ToList();
+
+        foreach (var id in ids)
+        {
+            foreach (var uncertain in new[] { false, true })
+            {
+                // Whatever the verdict turns out to be, a part selected in the end had its frame kept.
+                foreach (bool? agreement in new bool?[] { null, true, false })
+                {
+                    if (policy.Select(id, agreement, uncertain) != SampleReasons.None)
+                    {
+                        Assert.True(policy.MayKeep(id, uncertain, verdictPending: agreement is not null), $"{id} selected without its frame");
+                    }
+                }
+            }
+        }
+
+        // And nothing is kept for nothing: no verdict coming, certain, not in the random fraction.
+        var kept = ids.Count(id => policy.MayKeep(id, uncertain: false, verdictPending: false));
+        Assert.Equal(ids.Count(id => policy.Select(id, null, false) == SampleReasons.Random), kept);
+    }
 }

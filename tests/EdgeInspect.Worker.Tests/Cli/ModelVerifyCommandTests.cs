@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Cli;
 
@@ -20,6 +21,34 @@ public sealed class ModelVerifyCommandTests
         Assert.Contains("classes ok, scratch, pit, discoloration", result.StdOut);
         Assert.Contains("golden/scratch-00004.jpg: scratch", result.StdOut);
         Assert.Contains("Package OK", result.StdOut);
+    }
+
+    [Fact]
+    public async Task Dotnet_Run_From_The_Repository_Root_Verifies_A_Package_Named_Relative_To_It()
+    {
+        // The way a new user tries it: `dotnet run --project src/EdgeInspect.Worker -- model verify models/reference`
+        // from the checkout. The program must see the folder the user typed from, not the project's.
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "run", "--no-build", "-c", configuration, "--project", Path.Combine("src", "EdgeInspect.Worker"), "--", "model", "verify", "models/reference" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(process.ExitCode == ExitCodes.Ok, await stderr + await stdout);
+        Assert.Contains("Package      models/reference", await stdout);
+        Assert.Contains("Package OK: phone-cover-defects 1.0.0", await stdout);
     }
 
     [Fact]

@@ -88,7 +88,14 @@ public sealed class RunCommandTests
 
         Assert.True(process.ExitCode == ExitCodes.Ok, $"exit {process.ExitCode}: {await stderr}{await stdout}");
 
-        await Task.Delay(500);
+        // The link publishes offline only after the outbox is flushed; the broker delivers in order, so once the
+        // subscriber has the offline status it has every result before it.
+        var waited = DateTime.UtcNow.AddSeconds(30);
+        while (!statuses.Contains("offline") && DateTime.UtcNow < waited)
+        {
+            await Task.Delay(20);
+        }
+
         // Every result reached the broker: nothing is left in the outbox, and the frames form one gap-free run from 1.
         var frames = results.Values.Order().ToList();
         Assert.True(frames.Count > 60);

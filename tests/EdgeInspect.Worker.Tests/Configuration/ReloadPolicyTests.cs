@@ -1,4 +1,4 @@
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeInspect.Worker.Tests.Configuration;

@@ -1,7 +1,7 @@
 using EdgeInspect.Core.Automation;
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeInspect.Worker.Tests.Configuration;
@@ -41,6 +41,25 @@ public sealed class StationConfigLoaderTests : IDisposable
         Assert.Equal(["cam0.brightness*", "cam0.concept"], options.Promotion.FallbackToShadow.Alerts);
         Assert.Equal(268435456, options.Samples.QuotaBytes);
         Assert.Equal("demo", options.Station.Name);
+    }
+
+    [Fact]
+    public void A_Station_Config_Built_In_Memory_Is_Checked_Exactly_Like_A_File()
+    {
+        var loader = StationConfigLoader.CreateDefault();
+        var json = $$"""{ {{Station}}, {{Camera}}, "automation": { "mode": "canary", "decisionDeadline": "00:00:01.500" } }""";
+
+        var fromMemory = loader.LoadJson(json, "the demo station (in memory)");
+        var fromFile = loader.LoadFile(Write(json));
+        var bad = loader.LoadJson($$"""{ {{Station}}, {{Camera}}, "automation": { "mode": "turbo", "decisionDeadline": "1500" } }""", "memory");
+        var broken = loader.LoadJson("{ \"station\": ", "memory");
+
+        Assert.True(fromMemory.IsValid, string.Join("\n", fromMemory.Errors));
+        Assert.Equal("the demo station (in memory)", fromMemory.Config.Source);
+        Assert.Equal(fromFile.Config!.Options.Automation.DecisionDeadline, fromMemory.Config.Options.Automation.DecisionDeadline);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), fromMemory.Config.Options.Automation.DecisionDeadline);
+        Assert.Equal(["automation:decisionDeadline", "automation:mode"], bad.Errors.Select(e => e.Path).Order());
+        Assert.Contains("is not valid JSON at line 1", Assert.Single(broken.Errors).Problem);
     }
 
     [Fact]

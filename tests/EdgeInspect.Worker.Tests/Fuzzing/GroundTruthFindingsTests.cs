@@ -1,5 +1,6 @@
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Pipeline;
+using EdgeInspect.Worker.Replay;
 
 namespace EdgeInspect.Worker.Tests.Fuzzing;
 

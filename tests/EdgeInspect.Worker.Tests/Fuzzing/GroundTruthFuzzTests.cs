@@ -5,6 +5,7 @@ using EdgeInspect.Core.Inspection;
 using EdgeInspect.Tests.Fuzzing;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Pipeline;
+using EdgeInspect.Worker.Replay;
 
 namespace EdgeInspect.Worker.Tests.Fuzzing;
 

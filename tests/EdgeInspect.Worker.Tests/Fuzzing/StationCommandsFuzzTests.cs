@@ -5,9 +5,12 @@ using EdgeInspect.Core;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Tests.Fuzzing;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
+using EdgeInspect.Core.Inspection;
+using EdgeInspect.Worker.Pipeline.Control;
+using EdgeInspect.Worker.Tests.Pipeline;
+using System.Text.Json.Nodes;
 
 namespace EdgeInspect.Worker.Tests.Fuzzing;
 
@@ -21,7 +24,7 @@ namespace EdgeInspect.Worker.Tests.Fuzzing;
 [Collection(FuzzRun.Collection)]
 public sealed class StationCommandsFuzzTests(CommandStation fixture) : IClassFixture<CommandStation>
 {
-    private StationRuntime Station => fixture.Station;
+    private EdgeInspect.Core.Inspection.IInspectorInput Inspector => fixture.Inspector;
 
     private CommandDispatcher Dispatcher => fixture.Dispatcher;
 
@@ -79,7 +82,7 @@ public sealed class StationCommandsFuzzTests(CommandStation fixture) : IClassFix
                 {
                     using var body = JsonDocument.Parse(c.Body);
                     var args = body.RootElement.GetProperty("args");
-                    var id = Station.Setup.Inspector.InspectorAt(args.GetProperty("position").GetString()!);
+                    var id = Inspector.InspectorAt(args.GetProperty("position").GetString()!);
                     Assert.True(Names.IsValid(id), $"set-inspector accepted and put {JsonMutator.Quote(id)} at a position");
                 }
 
@@ -95,12 +98,16 @@ public sealed class StationCommandsFuzzTests(CommandStation fixture) : IClassFix
     }
 }
 
-/// <summary>A real station for command tests, built once per test class: built, not run.</summary>
+/// <summary>A real station for command tests, built once per test class: composed and resolved, not run.</summary>
 public sealed class CommandStation : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("edgeinspect-commands");
+    private StationHarness? _harness;
 
-    public StationRuntime Station { get; private set; } = null!;
+    public StationRuntime Station => _harness!.Runtime;
+
+    /// <summary>The station's inspector input (its roster is what set-inspector changes).</summary>
+    public IInspectorInput Inspector => _harness!.Get<IInspectorInput>();
 
     public CommandDispatcher Dispatcher { get; private set; } = null!;
 
@@ -108,7 +115,7 @@ public sealed class CommandStation : IAsyncLifetime
     public CommandResponseBody Send(string verb, string argsJson) =>
         Dispatcher.DispatchAsync(verb, Encoding.UTF8.GetBytes($"{{\"correlationId\":\"c\",\"args\":{argsJson}}}")).AsTask().GetAwaiter().GetResult();
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
         // Candidates that fail fast: a cut-short model (sha256 mismatch) and a folder without a manifest. A real
         // candidate load runs the self-test (hundreds of ms), which is the model campaign's business, not this one's.
@@ -119,32 +126,23 @@ public sealed class CommandStation : IAsyncLifetime
         File.WriteAllBytes(onnx, File.ReadAllBytes(onnx)[..1000]);
         Directory.CreateDirectory(Path.Combine(models, "empty"));
 
-        var json = $$"""
-            {
-              "station": { "deviceId": "fuzz-1", "site": "test", "area": "a1", "line": "l1", "name": "fuzz", "configRevision": "fuzz-1" },
-              "automation": { "mode": "shadow" },
-              "capture": { "cameraId": "cam0", "source": "folder:{{Path.Combine(RepoPaths.PhoneSet("holdout"), "frames")}}", "endOfStream": "stop", "mode": "triggered" },
-              "model": { "package": "{{Path.Combine(RepoPaths.Models, "reference")}}", "modelsFolder": "{{models}}" },
-              "link": { "host": "127.0.0.1", "port": 1, "outboxPath": "{{_dir.File("outbox.db")}}" },
-              "inspector": { "backend": "scripted", "positions": [{ "name": "left" }, { "name": "right", "inspectorId": "bob" }], "scripted": { "position": "left", "inspectorId": "ana" } },
-              "samples": { "folder": "{{_dir.File("samples")}}", "randomFraction": 0.0, "saveDisagreements": false, "saveUncertain": false },
-              "pipeline": { "labels": "{{Path.Combine(RepoPaths.PhoneSet("holdout"), "labels.csv")}}" }
-            }
-            """;
-        var file = _dir.File("station.json");
-        await File.WriteAllTextAsync(file, json);
-        var config = StationConfigLoader.CreateDefault().LoadFile(file);
-        Assert.True(config.IsValid, string.Join(Environment.NewLine, config.Errors));
-        Station = StationRuntime.Create(config.Config!, NullLoggerFactory.Instance, TimeProvider.System);
+        var config = StationHarness.Config("shadow");
+        config["station"]!["deviceId"] = "fuzz-1";
+        config["capture"] = new JsonObject { ["cameraId"] = "cam0", ["source"] = "folder:" + Path.Combine(RepoPaths.PhoneSet("holdout"), "frames"), ["endOfStream"] = "stop", ["mode"] = "triggered" };
+        config["model"]!["modelsFolder"] = models;
+        config["inspector"] = JsonNode.Parse("""{ "backend": "scripted", "positions": [{ "name": "left" }, { "name": "right", "inspectorId": "bob" }], "scripted": { "position": "left", "inspectorId": "ana" } }""");
+        config["pipeline"]!["labels"] = Path.Combine(RepoPaths.PhoneSet("holdout"), "labels.csv");
+        _harness = StationHarness.Create(config);
         Dispatcher = new CommandDispatcher();
-        StationCommands.Register(Dispatcher, Station, config.Config!.Section<ModelSection>("model"));
+        StationCommands.Register(Dispatcher, _harness.Get<StationControl>(), _harness.Get<StationConfig>().Section<ModelSection>("model"));
+        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        if (Station is not null)
+        if (_harness is not null)
         {
-            await Station.DisposeAsync();
+            await _harness.DisposeAsync();
         }
 
         _dir.Dispose();

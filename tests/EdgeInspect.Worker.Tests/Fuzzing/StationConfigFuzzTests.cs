@@ -4,7 +4,7 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Tests.Fuzzing;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using LinkOptions = EdgeInspect.Worker.Link.LinkOptions;
 
 namespace EdgeInspect.Worker.Tests.Fuzzing;
@@ -29,7 +29,8 @@ public sealed class StationConfigFuzzTests : IDisposable
           "promotion": { "fallbackToShadow": { "enabled": true, "alerts": [ "cam0.brightness*", "audit-disagreement" ] } },
           "capture": { "cameraId": "cam0", "source": "folder:frames", "endOfStream": "stop", "width": 640, "height": 480 },
           "model": { "package": "models/reference", "modelsFolder": "models" },
-          "link": { "host": "127.0.0.1", "port": 1883, "prefix": "edgeinspect", "outboxPath": "var/outbox.db", "commandHmacKeyHex": "00112233445566778899aabbccddeeff", "username": "u", "password": "p" },
+          "link": { "host": "127.0.0.1", "port": 1883, "prefix": "edgeinspect", "commandHmacKeyHex": "00112233445566778899aabbccddeeff", "username": "u", "password": "p" },
+          "outbox": { "path": "var/outbox.db", "maxRecords": 1000 },
           "inspector": {
             "backend": "scripted", "chip": "gpiochip0", "keyboardPosition": "left",
             "positions": [ { "name": "left", "inspectorId": "ana", "pass": { "chip": "gpiochip1", "line": 5 } }, { "name": "right", "inspectorId": "" } ],

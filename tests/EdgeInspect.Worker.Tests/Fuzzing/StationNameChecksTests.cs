@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 
 namespace EdgeInspect.Worker.Tests.Fuzzing;
 
@@ -18,7 +18,8 @@ public sealed class StationConfigFindingsTests : IDisposable
           "promotion": { "fallbackToShadow": { "enabled": true, "alerts": [ "cam0.brightness*" ] } },
           "capture": { "cameraId": "cam0", "source": "folder:frames", "endOfStream": "stop" },
           "model": { "package": "models/reference", "modelsFolder": "models" },
-          "link": { "host": "127.0.0.1", "port": 1883, "prefix": "edgeinspect", "outboxPath": "var/outbox.db" },
+          "link": { "host": "127.0.0.1", "port": 1883, "prefix": "edgeinspect" },
+          "outbox": { "path": "var/outbox.db" },
           "inspector": {
             "backend": "scripted", "chip": "gpiochip0", "keyboardPosition": "left",
             "positions": [ { "name": "left", "inspectorId": "ana", "pass": { "chip": "gpiochip1", "line": 5 } } ],
@@ -88,7 +89,7 @@ public sealed class StationConfigFindingsTests : IDisposable
         { "inspector:scripted", "inspectorId", "\u200b" },
         { "inspector:scripted", "position", " " },
         { "link", "prefix", " " },
-        { "link", "site", "plant\t1" },
+        { "station", "site", "plant\t1" },
     };
 
     [Theory]
@@ -149,13 +150,13 @@ public sealed class StationCommandFindingsTests(CommandStation station) : IClass
     [InlineData("\\u200b", "argument 'inspectorId' is blank")]
     public void Set_Inspector_Refuses_A_Blank_Id_And_Keeps_Who_Was_There(string id, string reason)
     {
-        var before = station.Station.Setup.Inspector.InspectorAt("right");
+        var before = station.Inspector.InspectorAt("right");
 
         var response = station.Send("set-inspector", $$"""{"position":"right","inspectorId":"{{id}}"}""");
 
         Assert.False(response.Accepted);
         Assert.StartsWith(reason, response.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, station.Station.Setup.Inspector.InspectorAt("right"));
+        Assert.Equal(before, station.Inspector.InspectorAt("right"));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Inspection;
+using EdgeInspect.Worker.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -42,7 +42,7 @@ public sealed class InspectorStationTests
         };
         using var station = InspectorStation.Create(options, modeNeedsHuman: true, _time, CancellationToken.None);
 
-        station.Scripted!.Present("part-1", Verdict.Fail, _time.GetTimestamp());
+        Assert.IsType<ScriptedInspector>(station.Input).Present("part-1", Verdict.Fail, _time.GetTimestamp());
 
         Assert.True(station.Input.Presses.TryRead(out var press));
         Assert.Equal(Verdict.Fail, press.Verdict);

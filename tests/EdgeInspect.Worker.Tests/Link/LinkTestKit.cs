@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Link;
 using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.OutboxStage;

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Monitoring;
+using EdgeInspect.Worker.Telemetry;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeInspect.Worker.Tests.Monitoring;
@@ -136,27 +136,5 @@ public sealed class PipelineMetricsTests
         Assert.Null(bare.TemperatureCelsius);
         Assert.Null(bare.ResidentBytes);
         Assert.True(stats.CpuTime > TimeSpan.Zero);
-    }
-}
-
-public sealed class AlertPayloadTests
-{
-    [Fact]
-    public void A_Raised_Alert_Carries_Its_Evidence_In_The_Payload()
-    {
-        var at = new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
-        var transition = new AlertTransition("cam1.brightness.distribution", "cam1", DetectorFamily.InputDistribution, "brightness",
-            AlertState.Warn, AlertState.Alert, at, 119.5, 66.1, 0.31, 0.1, 400, 1150, DriftKind.Sudden, IsRepeat: false);
-
-        var json = transition.ToJson();
-
-        Assert.Equal("input_distribution", json["detector"]!.GetValue<string>());
-        Assert.True(json["raised"]!.GetValue<bool>());
-        Assert.False(json["cleared"]!.GetValue<bool>());
-        Assert.Equal("sudden", json["kind"]!.GetValue<string>());
-        Assert.Equal((119.5, 66.1, 0.31, 0.1), (json["reference_value"]!.GetValue<double>(), json["current_value"]!.GetValue<double>(), json["distance"]!.GetValue<double>(), json["threshold"]!.GetValue<double>()));
-        Assert.Equal(400, json["window"]!.GetValue<int>());
-        Assert.Equal("alert/state/cam1.brightness.distribution", AlertPayloads.StateTopic(transition.Name));
-        Assert.Equal("alert", new AlertStatus(transition.Name, AlertState.Alert, at, 0.1).ToJson()["state"]!.GetValue<string>());
     }
 }

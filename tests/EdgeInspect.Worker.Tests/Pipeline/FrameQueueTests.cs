@@ -1,5 +1,5 @@
 using EdgeInspect.Core.Frames;
-using EdgeInspect.Worker.Pipeline;
+using EdgeInspect.Worker.Pipeline.Camera;
 
 namespace EdgeInspect.Worker.Tests.Pipeline;
 
@@ -45,7 +45,7 @@ public sealed class FrameQueueTests
         queue.Write(Rent(pool, FrameTrigger.Triggered, 2), CancellationToken.None);
 
         var third = Task.Run(() => queue.Write(Rent(pool, FrameTrigger.Triggered, 3), CancellationToken.None));
-        await Task.Delay(100);
+        await WaitUntilAsync(() => queue.WaitingWriters == 1);
         Assert.False(third.IsCompleted);
 
         Assert.True(queue.TryTake(TimeSpan.Zero, CancellationToken.None, out var first));
@@ -142,12 +142,23 @@ public sealed class FrameQueueTests
         queue.Write(Rent(pool, FrameTrigger.FreeRun, 1), CancellationToken.None);
 
         var second = Task.Run(() => queue.Write(Rent(pool, FrameTrigger.FreeRun, 2), CancellationToken.None));
-        await Task.Delay(100);
+        await WaitUntilAsync(() => queue.WaitingWriters == 1);
         Assert.False(second.IsCompleted);
 
         Assert.True(queue.TryTake(TimeSpan.Zero, CancellationToken.None, out var first));
         first.Release();
         Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(0, queue.Dropped);
+    }
+
+    /// <summary>Waits for the writer to be seen waiting for room: a free-run write that dropped instead would never get there.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the writer never waited for room");
+            await Task.Delay(5);
+        }
     }
 }

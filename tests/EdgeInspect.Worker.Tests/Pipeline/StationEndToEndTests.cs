@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native.OpenCv;
 using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Link.Mqtt;
-using EdgeInspect.Worker.Configuration;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeInspect.Worker.Tests.Pipeline;
 
@@ -131,17 +130,19 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
     [Fact]
     public async Task In_Triggered_Mode_Each_Software_Trigger_Gives_One_Part()
     {
+        CaptureCounters? capture = null;
         var run = await RunStationAsync("triggered", "live", loopUntilParts: int.MaxValue, triggered: true, duringRun: async (station, publish, results, stopNow) =>
         {
-            await Task.Delay(500);
-            Assert.Equal(0, results());
             await publish("trigger", """{"count":7}""");
             await WaitForAsync(() => results() >= 7);
-            await Task.Delay(300);
             stopNow();
+            capture = station.Pipeline.Camera.Counters;
         });
 
+        // One frame per trigger over the whole run: none before, none after.
         Assert.Equal(7, run.Results.Count);
+        Assert.Equal(7, capture!.Value.TriggersReceived);
+        Assert.Equal(7, capture.Value.FramesDelivered);
         Assert.All(run.Results, r => Assert.Equal("triggered", r.GetProperty("frame").GetProperty("trigger").GetString()));
         Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), run.Results.Select(r => r.GetProperty("frame").GetProperty("triggerId").GetInt64()).Order());
     }
@@ -161,17 +162,26 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Canary_Gives_The_Model_The_Configured_Fraction_Of_1000_Parts()
+    public async Task Canary_Gives_The_Model_The_Configured_Fraction_Of_1000_Parts_And_Every_Canary_Part_Is_Audited()
     {
         var run = await RunStationAsync("canary", "canary", canaryFraction: 0.25, loopUntilParts: 1000);
 
         Assert.True(run.Results.Count >= 1000);
         var byModel = run.Results.Count(r => r.GetProperty("outcome").GetProperty("decidedBy").GetString() == "model");
-        var canary = run.Results.Count(r => r.GetProperty("outcome").GetProperty("canary").GetBoolean());
-        Assert.Equal(canary, byModel);
+        var canary = run.Results.Where(r => r.GetProperty("outcome").GetProperty("canary").GetBoolean()).ToList();
+        Assert.Equal(canary.Count, byModel);
         Assert.InRange((double)byModel / run.Results.Count, 0.23, 0.27);
-        // Canary parts are still checked by the inspector.
-        Assert.All(run.Results.Where(r => r.GetProperty("outcome").GetProperty("canary").GetBoolean()), r => Assert.Equal(JsonValueKind.Object, r.GetProperty("human").ValueKind));
+        // A canary part is decided by the model at once; the inspector still checks it, and that verdict follows on audit.
+        Assert.All(canary, r => Assert.True(r.GetProperty("outcome").GetProperty("auditPending").GetBoolean()));
+        var audits = run.Audits.ToDictionary(a => a.GetProperty("partId").GetString()!);
+        Assert.All(canary, r =>
+        {
+            var audit = audits[r.GetProperty("partId").GetString()!];
+            Assert.Equal("audit", audit.GetProperty("kind").GetString());
+            Assert.Equal(JsonValueKind.Object, audit.GetProperty("human").ValueKind);
+            Assert.Equal(r.GetProperty("outcome").GetProperty("decision").GetString(), audit.GetProperty("outcome").GetProperty("decision").GetString());
+        });
+        Assert.Equal(canary.Count, audits.Count);
     }
 
     [Fact]
@@ -183,7 +193,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
             await WaitForAsync(() => results() >= 60);
             await publish("load-candidate", """{"package":"corrupt","by":"test"}""");
             await publish("load-candidate", """{"package":"reference-score","by":"test"}""");
-            await WaitForAsync(() => station.Setup.Models.Candidate is not null);
+            await WaitForAsync(() => station.Pipeline.Control.Models.Candidate is not null);
             var at = results();
             await WaitForAsync(() => results() >= at + 60);
             await publish("promote", """{"by":"test"}""");
@@ -225,7 +235,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         Assert.Equal(fixture.FrameCount, run.Results.Count);
         // Each part is decided by whichever inspector answered first, and only once.
         Assert.All(run.Results, r => Assert.Contains(r.GetProperty("human").GetProperty("inspectorId").GetString(), new[] { "ana", "bob" }));
-        var inter = Assert.Single(station!.Pipeline.AgreementSnapshot().InterInspector);
+        var inter = Assert.Single(station!.Pipeline.Quality.AgreementSnapshot().InterInspector);
         Assert.Equal(("ana", "bob"), Order(inter.InspectorA, inter.InspectorB));
         // Both judged (nearly) every part; they disagree where one of them erred (3% and 8% error rates).
         Assert.InRange(inter.Figures.Parts, fixture.FrameCount - 5, fixture.FrameCount);
@@ -286,7 +296,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
 
     private static long FrameSeq(JsonElement result) => result.GetProperty("frame").GetProperty("seq").GetInt64();
 
-    private sealed record StationRun(List<JsonElement> Results);
+    private sealed record StationRun(List<JsonElement> Results, List<JsonElement> Audits);
 
     private async Task<StationRun> RunStationAsync(
         string name,
@@ -302,38 +312,53 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
     {
         var work = fixture.Work(name);
         var stationName = "e2e-" + name;
-        var json = $$"""
+        var config = new JsonObject
+        {
+            ["station"] = new JsonObject { ["deviceId"] = $"dev-{name}", ["site"] = "test", ["area"] = "a1", ["line"] = "l1", ["name"] = stationName, ["configRevision"] = "e2e-1" },
+            ["automation"] = new JsonObject { ["mode"] = mode, ["canaryFraction"] = canaryFraction, ["auditFraction"] = 0.02, ["verdictTimeout"] = "00:00:05" },
+            ["capture"] = new JsonObject { ["cameraId"] = "cam-e2e", ["source"] = $"file:{fixture.Video}", ["endOfStream"] = loopUntilParts is null ? "stop" : "loop", ["mode"] = triggered ? "triggered" : "freeRun" },
+            ["model"] = new JsonObject { ["package"] = Path.Combine(fixture.ModelsFolder, "reference"), ["modelsFolder"] = fixture.ModelsFolder },
+            ["link"] = new JsonObject { ["host"] = "127.0.0.1", ["port"] = fixture.Broker.Port },
+            ["outbox"] = new JsonObject { ["path"] = Path.Combine(work, "outbox.db") },
+            ["inspector"] = new JsonObject
             {
-              "station": { "deviceId": "dev-{{name}}", "site": "test", "area": "a1", "line": "l1", "name": "{{stationName}}", "configRevision": "e2e-1" },
-              "automation": { "mode": "{{mode}}", "canaryFraction": {{canaryFraction.ToString(CultureInfo.InvariantCulture)}}, "auditFraction": 0.02, "verdictTimeout": "00:00:05" },
-              "capture": { "cameraId": "cam-e2e", "source": "file:{{fixture.Video}}", "endOfStream": "{{(loopUntilParts is null ? "stop" : "loop")}}", "mode": "{{(triggered ? "triggered" : "freeRun")}}" },
-              "model": { "package": "{{Path.Combine(fixture.ModelsFolder, "reference")}}", "modelsFolder": "{{fixture.ModelsFolder}}" },
-              "link": { "host": "127.0.0.1", "port": {{fixture.Broker.Port}} },
-              "outbox": { "path": "{{Path.Combine(work, "outbox.db")}}" },
-              "inspector": { "backend": "scripted", "positions": [{{string.Join(",", (positions ?? []).Select(p => $"{{\"name\": \"{p}\"}}"))}}], "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.010", "responseJitter": "00:00:00.005", "seed": 11 } },
-              "samples": { "folder": "{{Path.Combine(work, "samples")}}", "randomFraction": 0.0, "saveDisagreements": true, "saveUncertain": false },
-              "pipeline": { "labels": "{{fixture.Labels}}", "metricsInterval": "00:00:01" }
-            }
-            """;
-        var file = Path.Combine(work, "station.json");
-        await File.WriteAllTextAsync(file, json);
-        var config = StationConfigLoader.CreateDefault().LoadFile(file);
-        Assert.True(config.IsValid, string.Join(Environment.NewLine, config.Errors));
+                ["backend"] = "scripted",
+                ["positions"] = new JsonArray([.. (positions ?? []).Select(p => (JsonNode)new JsonObject { ["name"] = p })]),
+                ["scripted"] = new JsonObject { ["position"] = "left", ["inspectorId"] = "ana", ["errorRate"] = 0.03, ["responseDelay"] = "00:00:00.010", ["responseJitter"] = "00:00:00.005", ["seed"] = 11 },
+            },
+            ["samples"] = new JsonObject { ["folder"] = Path.Combine(work, "samples"), ["randomFraction"] = 0.0, ["saveDisagreements"] = true, ["saveUncertain"] = false },
+            ["pipeline"] = new JsonObject { ["labels"] = fixture.Labels, ["metricsInterval"] = "00:00:01" },
+        };
 
         var results = new ConcurrentDictionary<(long Epoch, long Seq), JsonElement>();
+        var audits = new ConcurrentDictionary<(long Epoch, long Seq), JsonElement>();
+        var answered = new ConcurrentDictionary<string, JsonElement>();
+        var online = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var baseTopic = $"edgeinspect/test/a1/l1/{stationName}";
         await using var subscriber = new MqttConnection(new MqttConnectionOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-sub-" + name });
         subscriber.MessageReceived += message =>
         {
             using var document = JsonDocument.Parse(message.Payload);
             var root = document.RootElement;
+            var key = (root.GetProperty("epoch").GetInt64(), root.GetProperty("seq").GetInt64());
             if (message.Topic == baseTopic + "/result")
             {
-                results.TryAdd((root.GetProperty("epoch").GetInt64(), root.GetProperty("seq").GetInt64()), root.GetProperty("body").Clone());
+                results.TryAdd(key, root.GetProperty("body").Clone());
+            }
+            else if (message.Topic == baseTopic + "/audit")
+            {
+                audits.TryAdd(key, root.GetProperty("body").Clone());
+            }
+            else if (message.Topic == baseTopic + "/status" && root.GetProperty("body").GetProperty("state").GetString() == "online")
+            {
+                // The birth comes after the link subscribed to cmd/#: from here on a command is heard.
+                online.TrySetResult();
             }
             else if (message.Topic == baseTopic + "/cmd/response")
             {
-                responses?.Enqueue(root.GetProperty("body").Clone());
+                var body = root.GetProperty("body").Clone();
+                responses?.Enqueue(body);
+                answered.TryAdd(body.GetProperty("correlationId").GetString()!, body);
             }
         };
         subscriber.Subscribe(baseTopic + "/#");
@@ -344,32 +369,44 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
         publisher.Start();
         Assert.True(await publisher.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
 
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var counter = new PartCounter(loopUntilParts, stop);
-        await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, counter, inspectorInput);
+        await using var harness = StationHarness.Create(config, s =>
+        {
+            s.AddPlantLink().AddObserver(counter);
+            if (inspectorInput is not null)
+            {
+                s.UseInspectorInput(inspectorInput);
+            }
+        });
+        var station = harness.Runtime;
         inspectorInput?.Start(stop.Token);
         onStation?.Invoke(station);
         var running = station.RunAsync(stop.Token);
         var correlation = 0;
         if (duringRun is not null)
         {
+            await online.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await duringRun(
                 station,
-                (verb, args) =>
+                async (verb, args) =>
                 {
-                    var body = $$"""{"correlationId":"c{{Interlocked.Increment(ref correlation)}}","args":{{args}}}""";
-                    return publisher.PublishAsync($"{baseTopic}/cmd/{verb}", Encoding.UTF8.GetBytes(body)).ContinueWith(_ => Task.Delay(300), TaskScheduler.Default).Unwrap();
+                    // A command is done when its answer is on cmd/response.
+                    var id = $"c{Interlocked.Increment(ref correlation)}";
+                    await publisher.PublishAsync($"{baseTopic}/cmd/{verb}", Encoding.UTF8.GetBytes($$"""{"correlationId":"{{id}}","args":{{args}}}"""));
+                    await WaitForAsync(() => answered.ContainsKey(id));
                 },
                 () => counter.Parts,
                 () => stop.Cancel());
         }
 
         await running;
-        var decided = station.Pipeline.Counters.Decided;
-        await WaitForAsync(() => results.Count >= decided, TimeSpan.FromSeconds(20));
+        var decided = station.Pipeline.Routing.Decided;
+        var audited = station.Pipeline.Routing.Audits;
+        await WaitForAsync(() => results.Count >= decided && audits.Count >= audited, TimeSpan.FromSeconds(20));
         Assert.Equal(decided, results.Count);
-        return new StationRun([.. results.OrderBy(r => r.Key.Seq).Select(r => r.Value)]);
+        Assert.Equal(audited, audits.Count);
+        return new StationRun([.. results.OrderBy(r => r.Key.Seq).Select(r => r.Value)], [.. audits.OrderBy(a => a.Key.Seq).Select(a => a.Value)]);
     }
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan? timeout = null)

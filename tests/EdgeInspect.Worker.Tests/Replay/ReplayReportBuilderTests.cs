@@ -1,3 +1,4 @@
+using EdgeInspect.Core.Models;
 using EdgeInspect.Worker.Replay;
 
 namespace EdgeInspect.Worker.Tests.Replay;
@@ -147,12 +148,12 @@ public sealed class ReplayReportBuilderTests
             builder.Observe(new FrameObservation { FrameIndex = i, PredictedClass = 0, DefectScore = 0, Brightness = i < 5000 ? 120 : 60, Contrast = 30, Sharpness = i });
             if (i == 3_333)
             {
-                builder.Alert(i, "brightness_low", AlertState.Raised, "brightness", 60);
+                builder.Alert(i, "brightness_low", raised: true, "brightness", 60);
             }
 
             if (i == 7_777)
             {
-                builder.Alert(i, "brightness_low", AlertState.Cleared, "brightness", 118);
+                builder.Alert(i, "brightness_low", raised: false, "brightness", 118);
             }
         }
 
@@ -165,7 +166,7 @@ public sealed class ReplayReportBuilderTests
         Assert.Equal(9_996, timeline.Points[^1].FrameIndex);  // the last, partial bucket (5 frames) is kept
         Assert.Equal(2.5, timeline.Points[0].Sharpness, 9);   // mean of frames 0..5
         Assert.Equal(120, timeline.Points[0].Brightness, 9);
-        Assert.Equal([(3_333L, AlertState.Raised), (7_777L, AlertState.Cleared)], timeline.Alerts.Select(a => (a.FrameIndex, a.State)));
+        Assert.Equal([(3_333L, "raised"), (7_777L, "cleared")], timeline.Alerts.Select(a => (a.FrameIndex, a.State)));
     }
 
     [Fact]

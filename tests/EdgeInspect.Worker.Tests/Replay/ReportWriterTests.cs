@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeInspect.Core.Models;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Replay;
 
@@ -50,7 +51,7 @@ public sealed class ReportWriterTests
     {
         var builder = new ReplayReportBuilder(new ReplayReportOptions { ClassNames = ["ok", "<script>alert(1)</script>"] });
         builder.Observe(new FrameObservation { FrameIndex = 0, File = "a\"onerror=\"x.jpg", TrueClass = 1, PredictedClass = 0, DefectScore = 0.1f });
-        builder.Alert(0, "<b>drift</b>", AlertState.Raised, "bright\"ness");
+        builder.Alert(0, "<b>drift</b>", raised: true, "bright\"ness");
         var report = builder.Build(new ReplayRun(new ModelIdentity("m<i>", "1&2", "sha"), "<src>", "shadow"), Start, Start.AddSeconds(1));
 
         var html = ReportHtmlWriter.Render(report);

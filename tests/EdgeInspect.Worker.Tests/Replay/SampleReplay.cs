@@ -1,3 +1,4 @@
+using EdgeInspect.Core.Models;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Replay;
 
@@ -49,11 +50,11 @@ internal static class SampleReplay
             });
             if (i == AlertRaisedAt)
             {
-                builder.Alert(i, "brightness_low", AlertState.Raised, "brightness", 65.2);
+                builder.Alert(i, "brightness_low", raised: true, "brightness", 65.2);
             }
             else if (i == AlertClearedAt)
             {
-                builder.Alert(i, "brightness_low", AlertState.Cleared, "brightness", 117.9);
+                builder.Alert(i, "brightness_low", raised: false, "brightness", 117.9);
             }
         }
 

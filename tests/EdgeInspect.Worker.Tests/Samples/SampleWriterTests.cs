@@ -4,7 +4,7 @@ using EdgeInspect.Core.Frames;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Tests.Shared;
-using EdgeInspect.Worker.Samples;
+using EdgeInspect.Worker.Pipeline.Sampling;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeInspect.Worker.Tests.Samples;

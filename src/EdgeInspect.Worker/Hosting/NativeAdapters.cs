@@ -1,0 +1,20 @@
+using EdgeInspect.Core.Frames;
+using EdgeInspect.Core.Models;
+using EdgeInspect.Native.Onnx;
+using EdgeInspect.Native.OpenCv;
+using EdgeInspect.Worker.Pipeline.Control;
+using EdgeInspect.Worker.Pipeline.Sampling;
+
+namespace EdgeInspect.Worker.Hosting;
+
+/// <summary>Loads packages with ONNX Runtime: sha256, contract, golden self-test (<see cref="OnnxModel.Load(string, InferenceOptions?)"/>).</summary>
+public sealed class OnnxModelLoader(InferenceOptions inference) : IModelLoader
+{
+    public IInferenceModel Load(string packageFolder) => OnnxModel.Load(packageFolder, inference);
+}
+
+/// <summary>Encodes samples with OpenCV's JPEG codec.</summary>
+public sealed class JpegFrameEncoder(int quality) : IFrameEncoder
+{
+    public byte[] EncodeJpeg(Frame frame) => CvJpeg.Encode(frame, quality);
+}
