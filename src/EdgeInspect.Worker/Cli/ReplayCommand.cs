@@ -8,6 +8,7 @@ using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Core.Promotion;
+using EdgeInspect.Core.Records;
 using EdgeInspect.Core.Samples;
 using EdgeInspect.Native;
 using EdgeInspect.Native.Onnx;
@@ -35,15 +36,16 @@ public static class ReplayCommand
         var mode = new Option<string>("--mode") { Description = "shadow (the labels decide; model compared) or live (the model decides).", DefaultValueFactory = _ => "shadow" };
         mode.AcceptOnlyFromAmong("shadow", "live");
         var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", Required = true };
-        var command = new Command("replay", "Evaluate a model on recorded frames through the real pipeline; write an HTML and JSON report.") { source, labels, model, mode, report };
+        var predictions = new Option<string?>("--predictions") { Description = "Also write every frame's model output (seq, file, class, score, probabilities) to this CSV file, e.g. to compare two machines." };
+        var command = new Command("replay", "Evaluate a model on recorded frames through the real pipeline; write an HTML and JSON report.") { source, labels, model, mode, report, predictions };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(source)!, parse.GetValue(labels), parse.GetValue(model)!, parse.GetValue(mode)!, parse.GetValue(report)!,
-            ReplayProgressDisplays.ForConsole(), Console.Out, Console.Error, cancellationToken));
+            ReplayProgressDisplays.ForConsole(), Console.Out, Console.Error, cancellationToken, parse.GetValue(predictions)));
         return command;
     }
 
     public static async Task<int> RunAsync(string source, string? labels, string modelPackage, string mode, string reportFolder,
-        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? predictionsFile = null)
     {
         if (!NativeCheck.Ready(error, NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim))
         {
@@ -107,7 +109,7 @@ public static class ReplayCommand
         using var slots = new ModelSlots<IInferenceModel>();
         slots.SetActive(model);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var sink = new ReportSink(builder, truth, classNames);
+        var sink = new ReportSink(builder, truth, classNames) { Predictions = predictionsFile is null ? null : [] };
         var setup = new PipelineSetup
         {
             Station = new StationIdentityOptions { DeviceId = "replay", Site = "offline", Area = "offline", Line = "offline", Name = "replay", ConfigRevision = "replay" },
@@ -147,7 +149,42 @@ public static class ReplayCommand
             $"Replayed {builder.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {report.Evaluation?.Accuracy:P2}")}; {sink.AlertsRaised} alert(s) raised."));
         output.WriteLine($"Report: {html}");
         output.WriteLine($"        {json}");
+        if (predictionsFile is not null)
+        {
+            await WritePredictionsAsync(predictionsFile, classNames, sink.Predictions!, cancellationToken);
+            output.WriteLine($"        {Path.GetFullPath(predictionsFile)}");
+        }
         return builder.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// One line per frame in seq order: <c>seq,file,class,score,p_{class}...</c>, probabilities written round-trip ("R"),
+    /// so two machines' files can be compared to any tolerance (scripts/arm64-check.sh compares arm64 with x64).
+    /// </summary>
+    private static async Task WritePredictionsAsync(string path, IReadOnlyList<string> classNames, List<(long Seq, string? File, ModelOutputRecord? Output)> rows, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("seq,file,class,score");
+        foreach (var name in classNames)
+        {
+            text.Append(",p_").Append(name);
+        }
+
+        text.Append('\n');
+        foreach (var (seq, file, output) in rows.OrderBy(r => r.Seq))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{seq},{file},{output?.Class},{output?.Score.ToString("R", CultureInfo.InvariantCulture)}");
+            foreach (var p in output?.Probabilities ?? [])
+            {
+                text.Append(',').Append(p.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            text.Append('\n');
+        }
+
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, text.ToString(), cancellationToken);
     }
 
     /// <summary>A folder (or a data set folder with frames/ inside) becomes a folder source; a file, a video source; else null.</summary>
@@ -178,6 +215,9 @@ public static class ReplayCommand
 
         public IReplayProgress? Progress { get; set; }
 
+        /// <summary>When set (--predictions), every part's model output is kept here.</summary>
+        public List<(long Seq, string? File, ModelOutputRecord? Output)>? Predictions { get; init; }
+
         public int AlertsRaised { get; private set; }
 
         public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
@@ -201,6 +241,7 @@ public static class ReplayCommand
                 EndToEnd = part.CaptureToDecision,
                 Image = part.Thumbnail ?? ReadOnlyMemory<byte>.Empty,
             });
+            Predictions?.Add((seq, truth?.ForSeq(seq).File, record.ModelOutput));
             Progress?.Report(++_parts);
             return ValueTask.CompletedTask;
         }
