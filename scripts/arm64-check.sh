@@ -15,7 +15,8 @@
 # Needs root (debootstrap, chroot, mounts). Installs qemu-user-static, debootstrap and binfmt-support if missing.
 # Caches outside the clone, in ${XDG_CACHE_HOME:-$HOME/.cache}/edgeinspect/arm64/: the debootstrapped base, build and
 # runtime roots as tarballs named by a hash of their package list and setup step (build-arm64.sh fingerprint), and
-# the extracted build root. Delete that folder to start from nothing. Last figures: .native/arm64/last-check.txt.
+# the extracted build root (and the runtime root of the last run). Delete that folder to start from nothing.
+# The publish and the figures of the last run stay in .native/arm64/ (last-check.txt).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -140,7 +141,7 @@ copy_sources() { # ROOTFS
 if [ ! -s "$base_tar" ]; then
   t=$(now)
   say "debootstrap --arch=arm64 --variant=minbase $SUITE from $mirror (a few minutes)"
-  tmp="$WORK/base-root"
+  tmp="$CACHE/base-root.tmp"
   rm -rf "$tmp"
   debootstrap --arch=arm64 --variant=minbase "$SUITE" "$tmp" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
     || { tail -n 20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (details in $WORK/debootstrap.log)"; }
@@ -153,7 +154,7 @@ fi
 if [ ! -s "$build_tar" ]; then
   t=$(now)
   say "build root: base + packages-build.txt, installed under qemu (several minutes)"
-  tmp="$WORK/build-root.tmp"
+  tmp="$CACHE/build-root.tmp"
   unpack "$base_tar" "$tmp"
   copy_sources "$tmp"
   in_root "$tmp" bash /edgeinspect-src/scripts/image/build-arm64.sh deps
@@ -166,7 +167,7 @@ fi
 if [ ! -s "$runtime_tar" ]; then
   t=$(now)
   say "runtime root: base + build-arm64.sh runtime-setup, under qemu"
-  tmp="$WORK/runtime-root.tmp"
+  tmp="$CACHE/runtime-root.tmp"
   unpack "$base_tar" "$tmp"
   copy_sources "$tmp"
   in_root "$tmp" bash /edgeinspect-src/scripts/image/build-arm64.sh runtime-setup
@@ -194,10 +195,6 @@ record "shim built under qemu: $(since "$t") s"
 native="$WORK/native"
 rm -rf "$native" && mkdir -p "$native/lib"
 cp "$build_root/edgeinspect-out/native/lib/libedgeinspect_cv.so" "$native/lib/"
-# Until ONNX Runtime comes from its NuGet package (issue 12), the arm64 library is the bootstrap's npm extract.
-if ! grep -qs 'Microsoft.ML.OnnxRuntime' Directory.Packages.props && [ -f .native/onnxruntime/linux-arm64/libonnxruntime.so.1 ]; then
-  cp .native/onnxruntime/linux-arm64/libonnxruntime.so.1 "$native/lib/"
-fi
 app="$WORK/app"
 publish_arm64 "$native" "$app"
 
@@ -208,27 +205,23 @@ cleanup; MOUNTS=()
 record "runtime library closure staged: $(since "$t") s, $(wc -l <"$build_root/edgeinspect-out/libs/MANIFEST") files"
 
 # --- 3. the runtime root: what Dockerfile.arm64's last stage holds ---------------------------------------------------
-rt="$WORK/runtime-root"
+rt="$CACHE/runtime-root"
 unpack "$runtime_tar" "$rt"
 size_setup=$(du -sxm "$rt" | cut -f1)
+# As Dockerfile.arm64's runtime stage: the app, the models and station samples, then the libraries it links to.
+cp -a "$app/." "$rt/opt/edgeinspect/"
+mkdir -p "$rt/opt/edgeinspect/models" "$rt/opt/edgeinspect/stations"
+cp -a models/. "$rt/opt/edgeinspect/models/"
+cp -a firmware-config/stations/. "$rt/opt/edgeinspect/stations/"
+size_app=$(du -sxm "$rt" | cut -f1)
 copy_sources "$rt"
 bind_in "$build_root/edgeinspect-out/libs" "$rt" /edgeinspect-libs ro
-in_root "$rt" bash /edgeinspect-src/scripts/image/build-arm64.sh install-libs /edgeinspect-libs /nonexistent
+in_root "$rt" bash /edgeinspect-src/scripts/image/build-arm64.sh install-libs /edgeinspect-libs /opt/edgeinspect
 cleanup; MOUNTS=()
-size_libs=$(du -sxm "$rt" | cut -f1)
-cp -a "$app/." "$rt/opt/edgeinspect/"
-mkdir -p "$rt/opt/edgeinspect/models"
-cp -a models/. "$rt/opt/edgeinspect/models/"
 ln -sfn /opt/edgeinspect/edgeinspect "$rt/usr/local/bin/edgeinspect"
-rm -rf "$rt/edgeinspect-src" "$rt/edgeinspect-libs"
-# Verify the app's libraries resolve in the final root (install-libs did it without the app in place).
-copy_sources "$rt"
-in_root "$rt" bash -c 'for f in /opt/edgeinspect/edgeinspect /opt/edgeinspect/*.so; do ldd "$f" | grep "not found" && exit 1; done; exit 0' \
-  || die "a library of the app does not resolve in the runtime root"
-rm -rf "$rt/edgeinspect-src" "$rt/etc/resolv.conf"
-cleanup; MOUNTS=()
+rm -rf "$rt/edgeinspect-src" "$rt/edgeinspect-libs" "$rt/etc/resolv.conf"
 size_total=$(du -sxm "$rt" | cut -f1)
-record "runtime root size: $size_total MB (Debian 12 minbase, trimmed, + packages-runtime.txt: $size_setup MB; + linked libraries: $((size_libs - size_setup)) MB; + app and models: $((size_total - size_libs)) MB)"
+record "runtime root size: $size_total MB (Debian 12 minbase, trimmed, + packages-runtime.txt: $size_setup MB; app and models: $((size_app - size_setup)) MB; linked libraries: $((size_total - size_app)) MB)"
 
 # --- 4. run under qemu-aarch64 as the edgeinspect user ------------------------------------------------------------------
 mkdir -p "$rt/check"

@@ -7,7 +7,7 @@
 # (the model decides, so no inspector delay is counted) with a fresh outbox; the clock stops at the subscriber's
 # receive time of the first result (mosquitto_sub -F %U). The station is then stopped with SIGTERM.
 #
-# Usage: bash scripts/bench-startup.sh [--runs N] [--only dll|r2r]
+# Usage: bash scripts/bench-startup.sh [--runs N] [--only dll|r2r]   (BENCH_KEEP_LOG=1: print each run's station log)
 #   dll: `dotnet edgeinspect.dll` from the Release build (what scripts/demo.sh runs; JIT only)
 #   r2r: the self-contained ReadyToRun publish that scripts/install.sh installs (`edgeinspect` on PATH)
 set -euo pipefail
@@ -111,6 +111,7 @@ one_run() { # NAME COMMAND → prints seconds
     sleep 0.01
   done
   t1=$(head -n 1 "$dir/first")
+  [ -z "${BENCH_KEEP_LOG:-}" ] || { echo "t0 $(date -d "@$t0" +%T.%N | cut -c1-12)  first result $(date -d "@$t1" +%T.%N | cut -c1-12)"; cat "$dir/station.log"; } >&2
   [ -n "$t1" ] || die "$name: the subscriber got no result"
   kill -TERM "$station" 2>/dev/null || true
   wait "$station" 2>/dev/null || true
