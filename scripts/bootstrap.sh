@@ -2,36 +2,32 @@
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
 #   1. Debian packages: OpenCV module dev packages, mosquitto + libmosquitto, libgpiod, build tools,
 #      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
-#   2. ONNX Runtime's native library, taken from the onnxruntime-node npm tarball (no package scripts run).
-#   3. The OpenCV shim (src/native/opencv-shim), built with CMake.
+#   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
+#   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
+# ONNX Runtime is not fetched here: the Microsoft.ML.OnnxRuntime NuGet package brings it with the build.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NATIVE="$ROOT/.native"
 LOG="$NATIVE/bootstrap.log"
-ORT_VERSION=1.24.3
-# sha256 of libonnxruntime.so.1 inside onnxruntime-node@1.24.3, so a corrupt or different download is caught.
-ORT_SHA256_linux_x64=92ba8e44d31b80a34f5e805076a044122c3be1fffe0d88ed790de7267b0b2682
-ORT_SHA256_linux_arm64=33032cb5b91c12edbf028d7c69fa40a31848d66c0095448758af237d5e0b07db
-# Downloaded tarballs are kept per user, so fresh clones on the same machine need not download again.
+# Downloads are kept per user, so fresh clones on the same machine need not download again.
 DOWNLOADS="${XDG_CACHE_HOME:-$HOME/.cache}/edgeinspect"
 
 DEB_PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
+  libturbojpeg0 libturbojpeg0-dev
   mosquitto libmosquitto-dev
   libgpiod2 libgpiod-dev gpiod
   cmake g++ make
   openssl ca-certificates
   chromium
 )
-# npm fetches ONNX Runtime. Machines with Node.js from elsewhere already have it, and Debian's npm would conflict.
-command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 
 say() { echo "bootstrap: $*"; }
 die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
 
-mkdir -p "$NATIVE/lib" "$NATIVE/onnxruntime"
+mkdir -p "$NATIVE/lib"
 : > "$LOG"
 
 as_root() {
@@ -54,48 +50,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# --- 2. ONNX Runtime native library -------------------------------------------------------
-host_rid() {
-  case "$(uname -m)" in
-    x86_64) echo linux-x64 ;;
-    aarch64|arm64) echo linux-arm64 ;;
-    *) die "unsupported CPU architecture $(uname -m); EdgeInspect ships ONNX Runtime for x86_64 and aarch64" ;;
-  esac
-}
+# Checkouts bootstrapped before ONNX Runtime came from NuGet hold the npm-era copy (1.24, which the package's API
+# version refuses); the build would keep copying it next to the app. Remove it.
+rm -rf "$NATIVE/onnxruntime" "$NATIVE/lib/libonnxruntime.so.1"
 
-ort_ok() { # rid
-  local file="$NATIVE/onnxruntime/$1/libonnxruntime.so.1" var="ORT_SHA256_${1//-/_}"
-  [ -f "$file" ] && [ "$(sha256sum "$file" | cut -d' ' -f1)" = "${!var}" ]
-}
-
-if ! ort_ok linux-x64 || ! ort_ok linux-arm64; then
-  tarball="$DOWNLOADS/onnxruntime-node-$ORT_VERSION.tgz"
-  if [ ! -s "$tarball" ]; then
-    say "downloading ONNX Runtime $ORT_VERSION (onnxruntime-node npm tarball, 86 MB; no package scripts run)"
-    mkdir -p "$DOWNLOADS"
-    if ! (cd "$DOWNLOADS" && npm pack --silent --ignore-scripts "onnxruntime-node@$ORT_VERSION") >>"$LOG" 2>&1; then
-      tail -n 5 "$LOG" >&2 || true
-      die "could not download onnxruntime-node@$ORT_VERSION from the npm registry (details in .native/bootstrap.log). Check npm's registry access, or put libonnxruntime.so.1 (1.24+) somewhere and set EDGEINSPECT_ORT_LIBRARY to it"
-    fi
-  fi
-  say "extracting ONNX Runtime $ORT_VERSION for linux-x64 and linux-arm64 into .native/onnxruntime"
-  for rid in linux-x64 linux-arm64; do
-    arch=${rid#linux-}
-    mkdir -p "$NATIVE/onnxruntime/$rid"
-    tar -xzf "$tarball" -O "package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" > "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1.tmp"
-    mv "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1.tmp" "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1"
-    if ! ort_ok "$rid"; then
-      rm -f "$tarball" "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1"
-      die "libonnxruntime.so.1 for $rid does not match its pinned sha256; the download was removed, run this script again"
-    fi
-  done
-fi
-rid=$(host_rid)
-if ! cmp -s "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1" "$NATIVE/lib/libonnxruntime.so.1"; then
-  cp "$NATIVE/onnxruntime/$rid/libonnxruntime.so.1" "$NATIVE/lib/libonnxruntime.so.1"
-fi
-
-# --- 3. OpenCV shim -------------------------------------------------------------------------
+# --- 2. OpenCV shim -------------------------------------------------------------------------
 SHIM_SRC="$ROOT/src/native/opencv-shim"
 SHIM_BUILD="$NATIVE/build/opencv-shim"
 SHIM_LIB="$NATIVE/lib/libedgeinspect_cv.so"
@@ -108,7 +67,7 @@ if [ ! -f "$SHIM_LIB" ] || [ -n "$(find "$SHIM_SRC" -newer "$SHIM_LIB" -print -q
   cp "$SHIM_BUILD/libedgeinspect_cv.so" "$SHIM_LIB.tmp" && mv "$SHIM_LIB.tmp" "$SHIM_LIB"
 fi
 
-# --- libgpiod 2 from Debian 13, for the GPIO binding's v2 tests -----------------------------------
+# --- 3. libgpiod 2 from Debian 13, for the GPIO binding's v2 tests -------------------------
 # The tests run the v2 binding against the real libgpiod 2.2.1 (libgpiod.so.3, needs glibc 2.33; Debian 12 has 2.36).
 # Debian 12 has no libgpiod3, so `apt-get download` fetches Debian 13's through a private apt state whose only source
 # is the trixie suite of the mirror this system already uses: the system's sources, lists and dpkg state stay as they
@@ -161,4 +120,4 @@ if [ ! -f "$GPIOD3_DIR/libgpiod.so.3" ] || [ ! -s "$GPIOD3_DIR/version" ]; then
   rm -rf "$gpiod3_tmp"
 fi
 
-say "native stack ready in .native/lib (ONNX Runtime $ORT_VERSION $rid, OpenCV shim, system libmosquitto and libgpiod)"
+say "native stack ready in .native/lib (OpenCV shim; system libmosquitto and libgpiod; ONNX Runtime comes with the build)"

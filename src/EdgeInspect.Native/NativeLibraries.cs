@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using EdgeInspect.Native.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeInspect.Native;
 
@@ -18,7 +20,9 @@ public enum NativeLibraryId
 /// <param name="FileName">The file name (soname) probed in every location.</param>
 /// <param name="OverrideVariable">An environment variable holding a full path; when set, it is the only place tried.</param>
 /// <param name="InstallHint">The command that installs the library.</param>
-public sealed record NativeLibrarySpec(NativeLibraryId Id, string DisplayName, string FileName, string OverrideVariable, string InstallHint)
+/// <param name="Package">The NuGet package that ships the library, when one does: the build puts it in the output folder's
+/// <c>runtimes/&lt;rid&gt;/native/</c> (a RID-specific publish puts it in the output folder itself).</param>
+public sealed record NativeLibrarySpec(NativeLibraryId Id, string DisplayName, string FileName, string OverrideVariable, string InstallHint, string? Package = null)
 {
     /// <summary>
     /// Further sonames of the same library, tried in order after <see cref="FileName"/> (each in every location), for a
@@ -59,22 +63,38 @@ public sealed class NativeLibraryMissingException(NativeLibrarySpec library, IRe
 /// <list type="number">
 /// <item>its override variable (for example <c>EDGEINSPECT_ORT_LIBRARY</c>); when set, nothing else is tried;</item>
 /// <item>the application folder, where the build copies what <c>scripts/bootstrap.sh</c> put in <c>.native/lib</c>;</item>
+/// <item>for a library a NuGet package ships, the application folder's <c>runtimes/&lt;rid&gt;/native/</c>;</item>
 /// <item>the system loader, by soname (Debian's packages).</item>
 /// </list>
-/// A library with alternative sonames tries steps 2 and 3 for each soname in turn, so the first soname wins wherever it is.
 /// [LibraryImport] declarations in this assembly use <see cref="NativeLibrarySpec.FileName"/> as their library name;
-/// the resolver registered by <see cref="Load"/> routes them to the handle loaded here.
+/// the resolver registered by <see cref="Load"/> routes them to the handle loaded here. The same resolver serves the
+/// Microsoft.ML.OnnxRuntime assembly, whose own resolver is switched off, so this stays the one loading policy.
 /// </remarks>
 public static class NativeLibraries
 {
     private const string Bootstrap = "run `bash scripts/bootstrap.sh` from the repository root";
 
+    /// <summary>The RID whose <c>runtimes/&lt;rid&gt;/native/</c> folder a portable build carries, e.g. <c>linux-x64</c>.</summary>
+    /// <remarks>Built from the architecture rather than <see cref="RuntimeInformation.RuntimeIdentifier"/>, which a
+    /// distribution's own .NET build reports as, for example, <c>ubuntu.24.04-x64</c>. Declared before the specs,
+    /// whose hints use it: static initializers run in text order.</remarks>
+    public static string HostRuntimeIdentifier { get; } = OperatingSystem.IsLinux()
+        ? $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}"
+        : RuntimeInformation.RuntimeIdentifier;
+
     public static NativeLibrarySpec OnnxRuntime { get; } = new(
-        NativeLibraryId.OnnxRuntime, "ONNX Runtime", "libonnxruntime.so.1", "EDGEINSPECT_ORT_LIBRARY", Bootstrap);
+        NativeLibraryId.OnnxRuntime, "ONNX Runtime", "libonnxruntime.so", "EDGEINSPECT_ORT_LIBRARY",
+        $"run `dotnet build src/EdgeInspect.Worker -c Release` (it copies libonnxruntime.so from the Microsoft.ML.OnnxRuntime NuGet package into runtimes/{HostRuntimeIdentifier}/native/ of the output folder)",
+        "Microsoft.ML.OnnxRuntime")
+    {
+        // A library that loads but cannot serve the package's API (an older ONNX Runtime) is refused here, by name,
+        // rather than failing later inside the package's static constructor.
+        Identify = OrtApiCheck.Problem,
+    };
 
     public static NativeLibrarySpec OpenCvShim { get; } = new(
         NativeLibraryId.OpenCvShim, "the EdgeInspect OpenCV shim", "libedgeinspect_cv.so", "EDGEINSPECT_OPENCV_SHIM_LIBRARY",
-        Bootstrap + " (it installs OpenCV 4.6 from Debian and builds the shim)");
+        Bootstrap + " (it installs OpenCV 4.6 and libturbojpeg0 from Debian and builds the shim)");
 
     public static NativeLibrarySpec Mosquitto { get; } = new(
         NativeLibraryId.Mosquitto, "libmosquitto", "libmosquitto.so.1", "EDGEINSPECT_MOSQUITTO_LIBRARY",
@@ -96,10 +116,19 @@ public static class NativeLibraries
     public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Mosquitto, Gpiod];
 
     private static readonly Lock Gate = new();
-    private static readonly Dictionary<NativeLibraryId, nint> Loaded = [];
+    private static readonly Dictionary<NativeLibraryId, (nint Handle, string From)> Loaded = [];
     private static bool _resolverRegistered;
 
     public static NativeLibrarySpec Spec(NativeLibraryId id) => All.First(s => s.Id == id);
+
+    /// <summary>Where a loaded library came from (a path, or the soname given to the system loader); null when not loaded.</summary>
+    public static string? LoadedFrom(NativeLibraryId id)
+    {
+        lock (Gate)
+        {
+            return Loaded.TryGetValue(id, out var loaded) ? loaded.From : null;
+        }
+    }
 
     /// <summary>Loads the library once and returns its handle; later calls return the same handle.</summary>
     /// <exception cref="NativeLibraryMissingException">No probed location yields a loadable library.</exception>
@@ -108,13 +137,13 @@ public static class NativeLibraries
         lock (Gate)
         {
             RegisterResolver();
-            if (Loaded.TryGetValue(id, out var handle))
+            if (Loaded.TryGetValue(id, out var loaded))
             {
-                return handle;
+                return loaded.Handle;
             }
 
-            handle = Probe(Spec(id), Environment.GetEnvironmentVariable, AppContext.BaseDirectory);
-            Loaded[id] = handle;
+            var handle = Probe(Spec(id), Environment.GetEnvironmentVariable, AppContext.BaseDirectory, out var from);
+            Loaded[id] = (handle, from);
             return handle;
         }
     }
@@ -139,7 +168,10 @@ public static class NativeLibraries
     }
 
     /// <summary>The probing itself, with its inputs explicit so tests can drive it.</summary>
-    internal static nint Probe(NativeLibrarySpec spec, Func<string, string?> environment, string appDirectory)
+    internal static nint Probe(NativeLibrarySpec spec, Func<string, string?> environment, string appDirectory) =>
+        Probe(spec, environment, appDirectory, out _);
+
+    private static nint Probe(NativeLibrarySpec spec, Func<string, string?> environment, string appDirectory, out string from)
     {
         var attempts = new List<string>();
         var overridePath = environment(spec.OverrideVariable);
@@ -147,6 +179,7 @@ public static class NativeLibraries
         {
             if (TryLoadFile(spec, overridePath, $"${spec.OverrideVariable}={overridePath}", attempts, out var handle))
             {
+                from = overridePath;
                 return handle;
             }
 
@@ -155,10 +188,19 @@ public static class NativeLibraries
 
         foreach (var fileName in spec.FileNames)
         {
-            var local = Path.Combine(appDirectory, fileName);
-            if (TryLoadFile(spec, local, local, attempts, out var appHandle))
+            List<string> files = [Path.Combine(appDirectory, fileName)];
+            if (spec.Package is not null)
             {
-                return appHandle;
+                files.Add(Path.Combine(appDirectory, "runtimes", HostRuntimeIdentifier, "native", fileName));
+            }
+
+            foreach (var file in files)
+            {
+                if (TryLoadFile(spec, file, file, attempts, out var fileHandle))
+                {
+                    from = file;
+                    return fileHandle;
+                }
             }
 
             var system = $"{fileName} through the system loader (ld.so.cache, LD_LIBRARY_PATH)";
@@ -166,6 +208,7 @@ public static class NativeLibraries
             {
                 if (Identified(spec, NativeLibrary.Load(fileName), system, attempts) is var systemHandle and not 0)
                 {
+                    from = fileName;
                     return systemHandle;
                 }
             }
@@ -226,8 +269,17 @@ public static class NativeLibraries
         }
 
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+
+        // Microsoft.ML.OnnxRuntime registers its own resolver from NativeMethods' static constructor unless told not to;
+        // a missing library would then surface as a TypeInitializationException on every later ORT call. Switch it off
+        // (OrtEnv's static state is managed only) and route its "onnxruntime" import to the handle probed here.
+        OrtEnv.DisableDllImportResolver = true;
+        NativeLibrary.SetDllImportResolver(typeof(OrtEnv).Assembly, ResolveOnnxRuntime);
         _resolverRegistered = true;
     }
+
+    private static nint ResolveOnnxRuntime(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
+        libraryName == OrtApiCheck.PackageLibraryName ? Load(NativeLibraryId.OnnxRuntime) : 0;
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {

@@ -21,7 +21,7 @@ internal static class OnnxTestModels
             .Message(12, ValueInfo(outputName, shape));
         var opset = new Proto().Text(1, "").Varint(2, 17);
         return new Proto()
-            .Varint(1, 8) // ir_version 8: loads with opset 17 on ORT 1.24
+            .Varint(1, 8) // ir_version 8: loads with opset 17 on ORT 1.24 and 1.31
             .Text(2, "edgeinspect-tests")
             .Message(7, graph)
             .Message(8, opset)

@@ -58,7 +58,6 @@ public readonly record struct CaptureCounters(
     long CorruptSkipped,
     long TooLargeSkipped,
     long DroppedPoolExhausted,
-    long DroppedConsumerBusy,
     long Reconnects,
     long OpenFailures,
     long SourceLosses,

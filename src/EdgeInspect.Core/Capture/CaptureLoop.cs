@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Threading.Channels;
 using EdgeInspect.Core.Frames;
 
 namespace EdgeInspect.Core.Capture;
@@ -36,7 +35,6 @@ public sealed class CaptureLoop : IDisposable
     private readonly ITimer _timer;
     private readonly long _frameInterval;
     private readonly bool _finiteSource;
-    private CancellationToken _running;
 
     private IFrameSource? _source;
     private bool _everOpened;
@@ -50,7 +48,7 @@ public sealed class CaptureLoop : IDisposable
     private long _seq;
     private long _nextTriggerId;
 
-    private long _delivered, _corrupt, _tooLarge, _droppedPool, _droppedConsumer, _reconnects, _openFailures, _losses,
+    private long _delivered, _corrupt, _tooLarge, _droppedPool, _reconnects, _openFailures, _losses,
         _streamEnds, _downAlerts, _frozenAlerts, _black, _saturated, _triggersReceived;
 
     /// <param name="options">Validated capture options.</param>
@@ -74,48 +72,10 @@ public sealed class CaptureLoop : IDisposable
         _timer = time.CreateTimer(static state => ((ManualResetEventSlim)state!).Set(), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>
-    /// Delivers into a channel. Free-run frames that find the channel full are released and counted
-    /// (<see cref="CaptureCounters.DroppedConsumerBusy"/>); triggered frames wait for room, because parts are never dropped.
-    /// </summary>
-    public CaptureLoop(CaptureOptions options, IFrameSourceFactory sources, FramePool pool, TimeProvider time, ChannelWriter<Frame> frames, Action<CaptureEvent>? events = null)
-        : this(options, sources, pool, time, _ => { }, events)
-    {
-        _deliver = frame =>
-        {
-            if (frames.TryWrite(frame))
-            {
-                return;
-            }
-
-            if (frame.Trigger == FrameTrigger.Triggered)
-            {
-                try
-                {
-                    while (frames.WaitToWriteAsync(_running).AsTask().GetAwaiter().GetResult())
-                    {
-                        if (frames.TryWrite(frame))
-                        {
-                            return;
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    frame.Release();
-                    throw;
-                }
-            }
-
-            frame.Release();
-            Interlocked.Increment(ref _droppedConsumer);
-        };
-    }
-
     /// <summary>The counters now. Safe from any thread.</summary>
     public CaptureCounters Counters => new(
         Interlocked.Read(ref _delivered), Interlocked.Read(ref _corrupt), Interlocked.Read(ref _tooLarge), Interlocked.Read(ref _droppedPool),
-        Interlocked.Read(ref _droppedConsumer), Interlocked.Read(ref _reconnects), Interlocked.Read(ref _openFailures), Interlocked.Read(ref _losses),
+        Interlocked.Read(ref _reconnects), Interlocked.Read(ref _openFailures), Interlocked.Read(ref _losses),
         Interlocked.Read(ref _streamEnds), Interlocked.Read(ref _downAlerts), Interlocked.Read(ref _frozenAlerts), Interlocked.Read(ref _black),
         Interlocked.Read(ref _saturated), Interlocked.Read(ref _triggersReceived));
 
@@ -148,7 +108,6 @@ public sealed class CaptureLoop : IDisposable
     /// <remarks>Returns normally on cancellation. An exception from the consumer callback ends the loop and propagates.</remarks>
     public void Run(CancellationToken cancellationToken)
     {
-        _running = cancellationToken;
         try
         {
             while (!cancellationToken.IsCancellationRequested)

@@ -21,36 +21,77 @@ public enum FrameFlags
     Saturated = 2,
 }
 
+/// <summary>What the encoded bytes kept beside a frame are. Mirrors <c>eicv_format</c> in the shim's eicv.h; append only.</summary>
+public enum CompressedFormat
+{
+    /// <summary>No encoded bytes: the source gave pixels (FFV1, H.264, a raw camera format), or they did not fit.</summary>
+    None = 0,
+
+    /// <summary>A JPEG (a .jpg file, one MJPG frame), exactly as the source delivered it.</summary>
+    Jpeg = 1,
+
+    /// <summary>A PNG file, exactly as read.</summary>
+    Png = 2,
+}
+
 /// <summary>
-/// One camera frame in a pooled, pinned buffer: 8-bit BGR, rows of <see cref="Stride"/> bytes.
+/// One camera frame in a pooled, pinned buffer: 8-bit BGR, rows of <see cref="Stride"/> bytes, and beside it, when
+/// the source delivered one, the frame's encoded form (<see cref="Compressed"/>).
 /// </summary>
 /// <remarks>
 /// Lifetime: a frame belongs to its <see cref="FramePool"/>. Whoever rents it owns one reference; every stage that
 /// keeps it beyond its own call takes another with <see cref="AddRef"/> and gives it back with <see cref="Release"/>.
-/// The last release returns it to the pool, after which its pixels and metadata may be overwritten at any time.
-/// The buffer is pinned (GC.AllocateArray pinned), so native code may write into it for the duration of a call.
+/// The last release returns it to the pool, after which its pixels, its compressed bytes and its metadata may be
+/// overwritten at any time. Both buffers are pinned (GC.AllocateArray pinned), so native code may write into them
+/// for the duration of a call.
 /// </remarks>
 public sealed class Frame
 {
     private readonly FramePool? _pool;
     private int _references;
+    private int _compressedLength;
 
-    internal Frame(FramePool? pool, int capacityBytes)
+    internal Frame(FramePool? pool, int capacityBytes, int compressedCapacityBytes)
     {
         _pool = pool;
         Buffer = GC.AllocateArray<byte>(capacityBytes, pinned: true);
+        CompressedBuffer = GC.AllocateArray<byte>(compressedCapacityBytes, pinned: true);
     }
 
     /// <summary>A standalone frame, not pooled (tests, one-off tools). <see cref="Release"/> does nothing.</summary>
-    public static Frame CreateUnpooled(int width, int height)
+    /// <param name="width">Pixels per row.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="compressedCapacityBytes">Room for the encoded frame; by default <see cref="FramePool.DefaultCompressedCapacity"/>.</param>
+    public static Frame CreateUnpooled(int width, int height, int? compressedCapacityBytes = null)
     {
-        var frame = new Frame(null, checked(width * height * 3));
+        var bytes = checked(width * height * 3);
+        var compressed = compressedCapacityBytes ?? FramePool.DefaultCompressedCapacity(bytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(compressed, nameof(compressedCapacityBytes));
+        var frame = new Frame(null, bytes, compressed);
         frame.SetGeometry(width, height, width * 3);
         return frame;
     }
 
     /// <summary>The whole pinned buffer; the image is its first <see cref="Stride"/> × <see cref="Height"/> bytes.</summary>
     public byte[] Buffer { get; }
+
+    /// <summary>
+    /// The whole pinned buffer for the encoded frame, for sources to read into; the encoded frame is its first
+    /// <see cref="Compressed"/>.Length bytes once <see cref="SetCompressed"/> says so.
+    /// </summary>
+    public byte[] CompressedBuffer { get; }
+
+    /// <summary>
+    /// The frame as the source delivered it before decoding (a JPEG file, an MJPG packet), byte for byte, so a saved
+    /// sample can be the original with no re-encode. Empty when <see cref="CompressedFormat"/> is
+    /// <see cref="Frames.CompressedFormat.None"/>.
+    /// </summary>
+    /// <remarks>Valid while the frame is held (between rent or <see cref="AddRef"/> and the matching
+    /// <see cref="Release"/>): it is a view of the pooled buffer, not a copy. Copy it to keep it longer.</remarks>
+    public ReadOnlyMemory<byte> Compressed => new(CompressedBuffer, 0, _compressedLength);
+
+    /// <summary>What <see cref="Compressed"/> holds.</summary>
+    public CompressedFormat CompressedFormat { get; private set; }
 
     public int Width { get; private set; }
 
@@ -99,6 +140,25 @@ public sealed class Frame
         Stride = stride;
     }
 
+    /// <summary>Says that the first <paramref name="length"/> bytes of <see cref="CompressedBuffer"/> are this frame, encoded as <paramref name="format"/>.</summary>
+    public void SetCompressed(int length, CompressedFormat format)
+    {
+        if (format == CompressedFormat.None ? length != 0 : length <= 0 || length > CompressedBuffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"{length} bytes of {format} do not fit a {CompressedBuffer.Length}-byte compressed buffer");
+        }
+
+        _compressedLength = length;
+        CompressedFormat = format;
+    }
+
+    /// <summary>Says that this frame has no encoded form (a source that gives pixels, or one too large to keep).</summary>
+    public void ClearCompressed()
+    {
+        _compressedLength = 0;
+        CompressedFormat = CompressedFormat.None;
+    }
+
     /// <summary>Takes one more reference; pair it with <see cref="Release"/>.</summary>
     public Frame AddRef()
     {
@@ -124,6 +184,7 @@ public sealed class Frame
     internal void ResetForRent()
     {
         _references = 1;
+        ClearCompressed();
         Flags = FrameFlags.None;
         TriggerId = 0;
         Trigger = FrameTrigger.FreeRun;

@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace EdgeInspect.Core.Frames;
 
 /// <summary>
-/// A fixed set of reusable frame buffers. Its size bounds the memory capture can use; renting allocates nothing.
+/// A fixed set of reusable frame buffers, each with room beside it for the frame's encoded form
+/// (<see cref="Frame.Compressed"/>). Its size bounds the memory capture can use; renting allocates nothing.
 /// </summary>
 public sealed class FramePool : IDisposable
 {
@@ -12,15 +13,20 @@ public sealed class FramePool : IDisposable
 
     /// <param name="count">How many frames exist at most.</param>
     /// <param name="capacityBytes">Bytes per frame buffer, e.g. 640 × 480 × 3.</param>
-    public FramePool(int count, int capacityBytes)
+    /// <param name="compressedCapacityBytes">Bytes per compressed buffer; by default <see cref="DefaultCompressedCapacity"/>.
+    /// 0 keeps no encoded frames. A frame whose encoding is larger is still decoded, but not kept.</param>
+    public FramePool(int count, int capacityBytes, int? compressedCapacityBytes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 3);
+        var compressed = compressedCapacityBytes ?? DefaultCompressedCapacity(capacityBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(compressed, nameof(compressedCapacityBytes));
         Count = count;
         CapacityBytes = capacityBytes;
+        CompressedCapacityBytes = compressed;
         for (var i = 0; i < count; i++)
         {
-            _free.Enqueue(new Frame(this, capacityBytes));
+            _free.Enqueue(new Frame(this, capacityBytes, compressed));
         }
 
         _available = new SemaphoreSlim(count, count);
@@ -29,6 +35,16 @@ public sealed class FramePool : IDisposable
     public int Count { get; }
 
     public int CapacityBytes { get; }
+
+    /// <summary>Bytes of each frame's compressed buffer.</summary>
+    public int CompressedCapacityBytes { get; }
+
+    /// <summary>
+    /// A quarter of the raw frame, at least 64 KiB, so the pool grows by a quarter rather than doubling. The station's
+    /// 640×480 JPEGs are about 40 KB, and 94 KB re-encoded at quality 100, against 230 KB of room; only near-noise
+    /// (pure sensor noise at quality 90 is 275 KB) overflows, and such a frame is decoded but not kept.
+    /// </summary>
+    public static int DefaultCompressedCapacity(int capacityBytes) => Math.Max(64 * 1024, capacityBytes / 4);
 
     /// <summary>Frames currently free.</summary>
     public int Available => _available.CurrentCount;

@@ -17,6 +17,15 @@ public enum DetectorFamily
 
     /// <summary>DDM on model–human disagreements.</summary>
     Concept,
+
+    /// <summary>The share of each predicted class among the last few parts against the reference class mix (Wilson band).</summary>
+    ClassShare,
+
+    /// <summary>The defect rate of the last few parts against the reference defect rate (Wilson band).</summary>
+    DefectRateBand,
+
+    /// <summary>The fraction of recent frames capture flagged all-black or saturated.</summary>
+    CameraFault,
 }
 
 /// <summary>
@@ -26,7 +35,7 @@ public enum DetectorFamily
 /// <param name="Name">e.g. "cam1.brightness.distribution".</param>
 /// <param name="CameraId">The camera whose frames or verdicts the detector watches.</param>
 /// <param name="Family">Which kind of detector it is.</param>
-/// <param name="Metric">e.g. "brightness", "score", "defect_rate", "disagreement".</param>
+/// <param name="Metric">e.g. "brightness", "score", "defect_rate", "class_share", "disagreement", "black_frames".</param>
 /// <param name="From">The state before.</param>
 /// <param name="To">The state after (equal to From on a repeat).</param>
 /// <param name="At">The timestamp of the frame or verdict that caused it.</param>

@@ -53,13 +53,26 @@ public sealed class DdmDetector
 
     public bool IsAlarm => Level >= AlarmLevel;
 
+    /// <summary>
+    /// While set, verdicts leaving the recent window are dropped instead of joining the reference: the reference stays
+    /// the rate from before the rise. Set while the alert is raised, so a lasting change (inspectors applying new
+    /// criteria) keeps its alert until the rate returns or the detector is reset, instead of being absorbed into the
+    /// history, clearing, and alarming again when the recent rate wanders above the mixed history: a second alarm for
+    /// one change.
+    /// </summary>
+    public bool HoldReference { get; set; }
+
     public void Add(bool error)
     {
         if (_recentFilled == _recent.Length)
         {
             var leaving = _recent[_next];
-            _olderCount++;
-            _olderErrors += leaving ? 1 : 0;
+            if (!HoldReference)
+            {
+                _olderCount++;
+                _olderErrors += leaving ? 1 : 0;
+            }
+
             _recentErrors -= leaving ? 1 : 0;
         }
         else
@@ -80,6 +93,7 @@ public sealed class DdmDetector
         _next = _recentFilled = _recentErrors = 0;
         _olderCount = _olderErrors = 0;
         Level = 0;
+        HoldReference = false;
     }
 
     private double ZStatistic()

@@ -21,9 +21,23 @@ public enum InputMetric
     MeanBlue,
     MeanGreen,
     MeanRed,
+
+    /// <summary>
+    /// Red over green: the ratio of the ROI's channel sums. A change of light scales every channel alike and leaves it;
+    /// a product of another colour moves it.
+    /// </summary>
+    ChromaRedGreen,
+
+    /// <summary>Blue over green: the ratio of the ROI's channel sums (see <see cref="ChromaRedGreen"/>).</summary>
+    ChromaBlueGreen,
 }
 
 /// <summary>Input statistics of one frame's region of interest.</summary>
+/// <remarks>
+/// The chroma ratios are not fields: they are ratios of the channel sums the one pass of
+/// <see cref="InputMetricsCalculator"/> already took (the channel means), so they cost a division when read and leave
+/// the positional constructor as it was.
+/// </remarks>
 public readonly record struct InputMetrics(
     double Brightness,
     double Contrast,
@@ -34,7 +48,10 @@ public readonly record struct InputMetrics(
     double MeanGreen,
     double MeanRed)
 {
-    public const int Count = 8;
+    public const int Count = 10;
+
+    /// <summary>Below this mean green level (an all-black ROI) a ratio carries no colour; it reads as neutral (1).</summary>
+    public const double MinimumChromaLevel = 0.5;
 
     /// <summary>Every metric, in field order. An array, so a foreach over it allocates no enumerator.</summary>
     public static readonly InputMetric[] All = Enum.GetValues<InputMetric>();
@@ -49,8 +66,16 @@ public readonly record struct InputMetrics(
         InputMetric.MeanBlue => MeanBlue,
         InputMetric.MeanGreen => MeanGreen,
         InputMetric.MeanRed => MeanRed,
+        InputMetric.ChromaRedGreen => ChromaRedGreen,
+        InputMetric.ChromaBlueGreen => ChromaBlueGreen,
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
     };
+
+    /// <summary>R/G of the ROI (ratio of channel sums); 1 for an all-black ROI.</summary>
+    public double ChromaRedGreen => MeanGreen >= MinimumChromaLevel ? MeanRed / MeanGreen : 1;
+
+    /// <summary>B/G of the ROI (ratio of channel sums); 1 for an all-black ROI.</summary>
+    public double ChromaBlueGreen => MeanGreen >= MinimumChromaLevel ? MeanBlue / MeanGreen : 1;
 }
 
 /// <summary>Names used in JSON, MQTT payloads and alert names; stable, do not rename.</summary>
@@ -66,20 +91,39 @@ public static class InputMetricNames
         InputMetric.MeanBlue => "mean_blue",
         InputMetric.MeanGreen => "mean_green",
         InputMetric.MeanRed => "mean_red",
+        InputMetric.ChromaRedGreen => "chroma_rg",
+        InputMetric.ChromaBlueGreen => "chroma_bg",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
     };
 
     /// <summary>
     /// The smallest difference in a metric worth a histogram bin: a grey level for means and contrast, one unit of
-    /// Laplacian variance, and half a percent of the ROI for clipping (a few hundred pixels, below which clipping is
-    /// JPEG ringing on a highlight rather than exposure).
+    /// Laplacian variance, half a percent of the ROI for clipping (a few hundred pixels, below which clipping is
+    /// JPEG ringing on a highlight rather than exposure), and one percent for a chroma ratio (a grey level of the
+    /// smaller channel at mid-grey).
     /// </summary>
+    /// <remarks>
+    /// It is also the metric's smallest meaningful scale: a reference whose spread is below it (a clipping fraction that
+    /// is 0 on every reference frame) is given this as its standard deviation, so that a change smaller than anything
+    /// that means something cannot count as many standard deviations.
+    /// </remarks>
     public static double Resolution(this InputMetric metric) => metric switch
     {
         InputMetric.DarkClipped or InputMetric.BrightClipped => 0.005,
+        InputMetric.ChromaRedGreen or InputMetric.ChromaBlueGreen => 0.01,
         InputMetric.Contrast => 0.5,
         _ => 1,
     };
+
+    /// <summary>
+    /// The metrics that a change of light moves together (level of luma and of each channel); contrast and sharpness
+    /// move with the light too, but also with focus and glare, so the diagnosis judges them apart.
+    /// </summary>
+    public static bool IsLumaLevel(this InputMetric metric) =>
+        metric is InputMetric.Brightness or InputMetric.MeanBlue or InputMetric.MeanGreen or InputMetric.MeanRed;
+
+    /// <summary>The ratios a change of light leaves alone.</summary>
+    public static bool IsChroma(this InputMetric metric) => metric is InputMetric.ChromaRedGreen or InputMetric.ChromaBlueGreen;
 
     public static bool TryParse(string name, out InputMetric metric)
     {

@@ -1,4 +1,5 @@
 using EdgeInspect.Core.Configuration;
+using EdgeInspect.Core.Monitoring.Incidents;
 
 namespace EdgeInspect.Core.Monitoring;
 
@@ -51,6 +52,39 @@ public sealed class MonitoringOptions : IConfigSection
     /// <summary>The recent verdicts whose disagreement rate is compared with all older ones.</summary>
     public int ConceptRecentVerdicts { get; set; } = 200;
 
+    /// <summary>
+    /// Parts in the short window whose class mix and defect rate are compared with the reference's
+    /// (<see cref="ShareBandDetector"/>). Short, so that a model calling every part one class is seen within 50 parts.
+    /// </summary>
+    public int ShareWindowParts { get; set; } = 50;
+
+    /// <summary>Parts in that window before it is judged (at the start of a stream, or after a model change).</summary>
+    public int ShareMinParts { get; set; } = 20;
+
+    /// <summary>
+    /// Standard normal quantile of the Wilson interval of a share (3.89: 99.99% two-sided). Each part is a new look at
+    /// an overlapping window, so the interval is wide: over 3,000 in-distribution parts a 95% band would be crossed by chance.
+    /// </summary>
+    public double ShareConfidenceZ { get; set; } = 3.89;
+
+    /// <summary>
+    /// How far (in share, 0..1) the reference share must lie outside the window's interval to count as drift: the
+    /// reference mix itself is estimated from a few hundred frames, and a line's mix moves a little from day to day.
+    /// </summary>
+    public double ShareMargin { get; set; } = 0.1;
+
+    /// <summary>Frames whose mean is the "recent" value of each input metric in the evidence an incident is diagnosed from.</summary>
+    public int EvidenceFrames { get; set; } = 100;
+
+    /// <summary>Frames over which the share of all-black and of saturated frames (capture's flags) is taken.</summary>
+    public int CameraFaultWindowFrames { get; set; } = 50;
+
+    /// <summary>Share of all-black (or saturated) frames in that window that is a camera fault: most frames, not a few.</summary>
+    public double CameraFaultFraction { get; set; } = 0.5;
+
+    /// <summary>How alert transitions are grouped into incidents and diagnosed.</summary>
+    public IncidentOptions Incidents { get; set; } = new();
+
     /// <summary>Fraction of a threshold a reading must fall below it to count as calm.</summary>
     public double Hysteresis { get; set; } = 0.25;
 
@@ -90,5 +124,20 @@ public sealed class MonitoringOptions : IConfigSection
         Check(ConsecutiveWindows is >= 1 and <= 1000, "consecutiveWindows", ConsecutiveWindows, "a number of windows from 1 to 1000");
         Check(Cooldown >= TimeSpan.Zero, "cooldown", Cooldown, "a non-negative TimeSpan such as 00:01:00");
         Check(RepeatInterval >= TimeSpan.Zero, "repeatInterval", RepeatInterval, "a non-negative TimeSpan such as 00:15:00 (zero for never)");
+        Check(ShareWindowParts is >= 10 and <= 10_000, "shareWindowParts", ShareWindowParts, "a number of parts from 10 to 10000 (e.g. 50)");
+        Check(ShareMinParts >= 5 && ShareMinParts <= ShareWindowParts, "shareMinParts", ShareMinParts, "a number of parts from 5 to shareWindowParts (e.g. 20)");
+        Check(ShareConfidenceZ is > 0 and <= 10, "shareConfidenceZ", ShareConfidenceZ, "a standard normal quantile above 0, at most 10 (e.g. 3.89 for 99.99%)");
+        Check(ShareMargin is > 0 and < 1, "shareMargin", ShareMargin, "a share difference between 0 and 1 (e.g. 0.1)");
+        Check(EvidenceFrames is >= 10 and <= 10_000, "evidenceFrames", EvidenceFrames, "a number of frames from 10 to 10000 (e.g. 100)");
+        Check(CameraFaultWindowFrames is >= 5 and <= 10_000, "cameraFaultWindowFrames", CameraFaultWindowFrames, "a number of frames from 5 to 10000 (e.g. 50)");
+        Check(CameraFaultFraction is > 0 and <= 1, "cameraFaultFraction", CameraFaultFraction, "a fraction above 0, at most 1 (e.g. 0.5)");
+        if (Incidents is null)
+        {
+            errors.Add(new ConfigError(ConfigPath.Join(path, "incidents"), "is null", "a section (JSON object) of incident settings, or left out"));
+        }
+        else
+        {
+            Incidents.Validate(ConfigPath.Join(path, "incidents"), errors);
+        }
     }
 }

@@ -47,18 +47,29 @@ public sealed class PageHinkleyDetector
     /// <param name="referenceStd">The baseline's standard deviation of the metric.</param>
     /// <param name="delta">Allowed drift per frame, in reference standard deviations, before anything accumulates.</param>
     /// <param name="lambda">Alarm threshold on the cumulative statistic.</param>
-    public PageHinkleyDetector(string metric, double referenceMean, double referenceStd, double delta, double lambda)
+    /// <param name="minimumScale">
+    /// The smallest standard deviation the metric is standardized by: its resolution (<see cref="InputMetricNames.Resolution"/>),
+    /// the smallest difference that means anything. A reference with (almost) no spread, such as a clipping fraction
+    /// that is 0 on every reference frame, would otherwise turn a difference of a few pixels into thousands of
+    /// standard deviations: `dark_clipped` fired on "current 0.001 vs reference 0" that way.
+    /// </param>
+    public PageHinkleyDetector(string metric, double referenceMean, double referenceStd, double delta, double lambda, double minimumScale = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(delta);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(lambda);
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumScale);
         Metric = metric;
         _mean = referenceMean;
 
-        // A constant reference metric (e.g. no clipping at all) still needs a scale; a tiny one makes any change loud.
-        _std = referenceStd > 1e-9 ? referenceStd : Math.Max(Math.Abs(referenceMean) * 1e-3, 1e-6);
+        // Without a floor, a constant reference metric still needs some scale; that tiny one makes any change loud.
+        var floor = minimumScale > 0 ? minimumScale : Math.Max(Math.Abs(referenceMean) * 1e-3, 1e-6);
+        _std = referenceStd > floor ? referenceStd : floor;
         Delta = delta;
         Lambda = lambda;
     }
+
+    /// <summary>The standard deviation values are standardized by: the reference's, or the floor when that is smaller.</summary>
+    public double Scale => _std;
 
     public string Metric { get; }
 

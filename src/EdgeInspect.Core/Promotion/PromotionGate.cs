@@ -1,4 +1,5 @@
 using EdgeInspect.Core.Automation;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Statistics;
 
 // Positional records document only the parameters whose meaning the name does not carry.
@@ -25,6 +26,16 @@ public sealed record PromotionEvaluation(bool Ready, IReadOnlyList<CriterionResu
     [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<CriterionResult> Failures => Criteria.Where(c => !c.Met);
 }
+
+/// <summary>
+/// The action the fall-back rule returns: switch to <paramref name="Mode"/> (shadow) because of an incident. The control
+/// stage acts on it and publishes the mode change; the rule itself pulls no lever.
+/// </summary>
+/// <param name="Mode">The mode to fall back to.</param>
+/// <param name="IncidentId">The incident that triggered it.</param>
+/// <param name="Diagnosis">Its diagnosis.</param>
+/// <param name="Reason">A sentence for the event and the log.</param>
+public sealed record FallBackToShadow(AutomationMode Mode, string IncidentId, IncidentClass Diagnosis, string Reason);
 
 /// <summary>What changed since the last evaluation, so "ready to promote" is published once, not every snapshot.</summary>
 public enum GateTransition
@@ -124,5 +135,35 @@ public sealed class PromotionGate
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The mode to fall back to when an incident of <paramref name="diagnosis"/> is raised (or re-diagnosed) in
+    /// <paramref name="current"/>: shadow, if the fall back is enabled, the diagnosis is listed in
+    /// <see cref="ShadowFallbackOptions.Diagnoses"/>, and the model decides parts in the current mode; otherwise null (stay).
+    /// </summary>
+    public AutomationMode? FallbackFor(IncidentClass diagnosis, AutomationMode current)
+    {
+        var fallback = Options.FallbackToShadow;
+        return fallback.Enabled && current.ModelDecides() && fallback.Covers(diagnosis) ? AutomationMode.Shadow : null;
+    }
+
+    /// <summary>
+    /// The action for one incident event: fall back to shadow when an open incident's diagnosis is listed (see
+    /// <see cref="FallbackFor(IncidentClass, AutomationMode)"/>); null for a cleared incident or a diagnosis not listed.
+    /// A raise and an update that changed the diagnosis both count, so an incident that becomes "concept" later still acts.
+    /// </summary>
+    public FallBackToShadow? FallbackFor(IncidentEvent incidentEvent, AutomationMode current)
+    {
+        ArgumentNullException.ThrowIfNull(incidentEvent);
+        var incident = incidentEvent.Incident;
+        if (incidentEvent.Kind == IncidentEventKind.Cleared || incident.State != IncidentState.Open
+            || FallbackFor(incident.Diagnosis.Class, current) is not { } mode)
+        {
+            return null;
+        }
+
+        return new FallBackToShadow(mode, incident.Id, incident.Diagnosis.Class,
+            $"incident {incident.Id} ({incident.Diagnosis.Class.Name()}, confidence {incident.Diagnosis.Confidence.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}) in {current.ToName()} mode: {incident.Diagnosis.Reason}");
     }
 }

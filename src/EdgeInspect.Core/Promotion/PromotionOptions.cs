@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeInspect.Core.Automation;
 using EdgeInspect.Core.Configuration;
+using EdgeInspect.Core.Monitoring.Incidents;
 
 namespace EdgeInspect.Core.Promotion;
 
@@ -34,7 +35,7 @@ public sealed class PromotionOptions : IConfigSection
     }
 }
 
-/// <summary>Automatic fall back to shadow when an alert fires, if configured.</summary>
+/// <summary>Automatic fall back to shadow when an alert fires or an incident of a listed diagnosis is raised, if configured.</summary>
 public sealed class ShadowFallbackOptions : IConfigSection
 {
     /// <summary>The alert name the audit-disagreement alarm uses.</summary>
@@ -48,6 +49,13 @@ public sealed class ShadowFallbackOptions : IConfigSection
     /// </summary>
     public List<string> Alerts { get; set; } = [];
 
+    /// <summary>
+    /// Incident diagnoses that trigger the fall back (docs/drift.md): for example ["concept", "product"], where the
+    /// model's judgement can no longer be trusted, and not "lighting", which a lamp fixes while the model waits.
+    /// One of lighting, product, focus, camera, output, concept, unknown.
+    /// </summary>
+    public List<string> Diagnoses { get; set; } = [];
+
     public void Validate(string path, ICollection<ConfigError> errors)
     {
         for (var i = 0; i < Alerts.Count; i++)
@@ -59,10 +67,33 @@ public sealed class ShadowFallbackOptions : IConfigSection
             }
         }
 
-        if (Enabled && Alerts.Count == 0)
+        for (var i = 0; i < Diagnoses.Count; i++)
         {
-            errors.Add(new ConfigError(ConfigPath.Join(path, "alerts"), "is empty while the fall back is enabled",
-                "at least one alert name, such as [\"drift*\", \"audit-disagreement\"]"));
+            if (!IncidentNames.TryParseClass(Diagnoses[i], out _))
+            {
+                errors.Add(new ConfigError(ConfigPath.Join(path, $"diagnoses:{i.ToString(CultureInfo.InvariantCulture)}"), $"is \"{Diagnoses[i]}\"",
+                    $"an incident diagnosis: {string.Join(", ", IncidentNames.ClassNames)}"));
+            }
         }
+
+        if (Enabled && Alerts.Count == 0 && Diagnoses.Count == 0)
+        {
+            errors.Add(new ConfigError(ConfigPath.Join(path, "alerts"), "is empty while the fall back is enabled (and so are the diagnoses)",
+                "at least one alert name, such as [\"drift*\", \"audit-disagreement\"], or a diagnosis in \"diagnoses\", such as [\"concept\", \"product\"]"));
+        }
+    }
+
+    /// <summary>Whether an incident of this diagnosis triggers the fall back (the list is matched case-insensitively).</summary>
+    public bool Covers(IncidentClass diagnosis)
+    {
+        foreach (var name in Diagnoses)
+        {
+            if (IncidentNames.TryParseClass(name, out var listed) && listed == diagnosis)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

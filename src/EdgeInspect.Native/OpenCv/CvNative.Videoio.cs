@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeInspect.Core.Frames;
 
 namespace EdgeInspect.Native.OpenCv;
 
@@ -15,7 +16,11 @@ internal static unsafe partial class CvNative
     public static partial void eicv_capture_close(nint capture);
 
     [LibraryImport(Library)]
-    public static partial CvStatus eicv_capture_read(CaptureSafeHandle capture, byte* buffer, long capacity, out int width, out int height);
+    public static partial CvStatus eicv_capture_pass_compressed(CaptureSafeHandle capture, out int active);
+
+    [LibraryImport(Library)]
+    public static partial CvStatus eicv_capture_read_frame(CaptureSafeHandle capture, byte* keep, long keepCapacity, out long encodedLength,
+        out CompressedFormat format, byte* buffer, long capacity, out int width, out int height);
 
     [LibraryImport(Library)]
     public static partial CvStatus eicv_capture_set(CaptureSafeHandle capture, int property, double value, out int accepted);
@@ -36,5 +41,5 @@ internal static unsafe partial class CvNative
     public static partial void eicv_writer_close(nint writer);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial CvStatus eicv_bench_read_file(string path, int maxFrames, out int frames, out double seconds);
+    public static partial CvStatus eicv_bench_read_file(string path, int maxFrames, int compressed, out int frames, out double seconds);
 }

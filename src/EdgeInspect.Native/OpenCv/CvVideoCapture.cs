@@ -76,22 +76,45 @@ public sealed unsafe class CvVideoCapture : IDisposable
         return Opened(status, handle, $"opening camera {index}");
     }
 
-    /// <summary>Reads the next frame into <paramref name="frame"/> and sets its geometry on success.</summary>
+    /// <summary>True once <see cref="PassCompressed"/> has switched the source to compressed frames.</summary>
+    public bool PassesCompressed { get; private set; }
+
+    /// <summary>
+    /// For an MJPG file, stream (FFmpeg) or camera (V4L2): asks the backend for each frame's JPEG rather than its
+    /// pixels, so that <see cref="Read"/> decodes it through TurboJPEG (the bytes cv::imdecode gives, not FFmpeg's
+    /// decoder with its own colour conversion) and keeps it in <see cref="Frame.Compressed"/>. Call before the first read.
+    /// </summary>
+    /// <returns>True when frames now come compressed; false when the source keeps OpenCV's decode (not MJPG, or
+    /// another backend).</returns>
+    public bool PassCompressed()
+    {
+        CvCheck.Ok(CvNative.eicv_capture_pass_compressed(_handle, out var active), "switching to compressed frames");
+        PassesCompressed = active != 0;
+        return PassesCompressed;
+    }
+
+    /// <summary>Reads the next frame into <paramref name="frame"/> and sets its geometry on success, and its
+    /// <see cref="Frame.Compressed"/> when the source passes compressed frames (cleared otherwise).</summary>
     /// <returns><see cref="CvStatus.Ok"/>; <see cref="CvStatus.EndOfStream"/> when there is no next frame;
     /// <see cref="CvStatus.DecodeFailed"/> for a corrupt frame; <see cref="CvStatus.BufferTooSmall"/> when the frame
     /// does not fit. Ordinary faults are statuses, not exceptions, so the capture hot path never throws.</returns>
     public CvStatus Read(Frame frame)
     {
         int width, height;
+        long encoded;
+        CompressedFormat format;
         CvStatus status;
+        fixed (byte* keep = frame.CompressedBuffer)
         fixed (byte* buffer = frame.Buffer)
         {
-            status = CvNative.eicv_capture_read(_handle, buffer, frame.Buffer.LongLength, out width, out height);
+            status = CvNative.eicv_capture_read_frame(_handle, keep, frame.CompressedBuffer.LongLength, out encoded, out format, buffer, frame.Buffer.LongLength,
+                out width, out height);
         }
 
         if (status == CvStatus.Ok)
         {
             frame.SetGeometry(width, height, width * 3);
+            CompressedFrames.Record(frame, encoded, format);
         }
 
         return status;

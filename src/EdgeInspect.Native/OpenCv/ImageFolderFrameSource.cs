@@ -4,7 +4,9 @@ using EdgeInspect.Core.Frames;
 namespace EdgeInspect.Native.OpenCv;
 
 /// <summary>
-/// Replays a folder of images in ordinal name order (00000.jpg, 00001.jpg, …), decoded by OpenCV's imgcodecs.
+/// Replays a folder of images in ordinal name order (00000.jpg, 00001.jpg, …). JPEGs decode through
+/// <see cref="TurboJpeg"/> (the bytes cv::imread gives), other formats through OpenCV's imgcodecs. Each file's bytes
+/// are read once, natively, into the frame's compressed buffer and stay there as <see cref="Frame.Compressed"/>.
 /// The folder is listed once at open; looping is the capture loop's <see cref="EndOfStreamAction.Loop"/>, which reopens it.
 /// </summary>
 public sealed unsafe class ImageFolderFrameSource : IFrameSource
@@ -47,7 +49,7 @@ public sealed unsafe class ImageFolderFrameSource : IFrameSource
         }
 
         // The shim reports the size of an image it was given no buffer for, without us allocating one.
-        CvNative.eicv_image_read(files[0], null, 0, out var width, out var height);
+        CvNative.eicv_image_read_file(files[0], null, 0, out _, out _, null, 0, out var width, out var height);
         return new ImageFolderFrameSource(folder, files, new CameraSettings(width, height, double.NaN, double.NaN, double.NaN, null));
     }
 
@@ -60,16 +62,21 @@ public sealed unsafe class ImageFolderFrameSource : IFrameSource
 
         var path = _files[_next++];
         int width, height;
+        long encoded;
+        CompressedFormat format;
         CvStatus status;
+        fixed (byte* keep = frame.CompressedBuffer)
         fixed (byte* buffer = frame.Buffer)
         {
-            status = CvNative.eicv_image_read(path, buffer, frame.Buffer.LongLength, out width, out height);
+            status = CvNative.eicv_image_read_file(path, keep, frame.CompressedBuffer.LongLength, out encoded, out format, buffer, frame.Buffer.LongLength,
+                out width, out height);
         }
 
         switch (status)
         {
             case CvStatus.Ok:
                 frame.SetGeometry(width, height, width * 3);
+                CompressedFrames.Record(frame, encoded, format);
                 if (width != Settings.Width || height != Settings.Height)
                 {
                     Settings = Settings with { Width = width, Height = height };
@@ -78,7 +85,7 @@ public sealed unsafe class ImageFolderFrameSource : IFrameSource
                 return FrameReadResult.Frame;
             case CvStatus.BufferTooSmall:
                 return FrameReadResult.TooLarge;
-            case CvStatus.DecodeFailed:
+            case CvStatus.DecodeFailed or CvStatus.OpenFailed:
                 // A folder taken away mid-replay is a lost source, not a run of corrupt images.
                 return File.Exists(path) ? FrameReadResult.Corrupt : FrameReadResult.Lost;
             default:

@@ -8,6 +8,11 @@ namespace EdgeInspect.Native.OpenCv;
 /// through aravis) or a video file. Requested settings are applied at open and read back; the read-back values are
 /// what <see cref="Settings"/> and every frame carry.
 /// </summary>
+/// <remarks>
+/// MJPG from FFmpeg (files, streams) and V4L2 (cameras) comes as each frame's JPEG, decoded by <see cref="TurboJpeg"/>
+/// straight into the frame and kept in <see cref="Frame.Compressed"/>; a packet that is not a JPEG after all goes to
+/// OpenCV's decode. Every other format, and GStreamer pipelines, keep OpenCV's own decode.
+/// </remarks>
 public sealed class OpenCvFrameSource : IFrameSource
 {
     // V4L2's exposure_auto menu, passed through by OpenCV's V4L2 backend: 1 = manual, 3 = aperture priority (auto).
@@ -22,7 +27,7 @@ public sealed class OpenCvFrameSource : IFrameSource
         _capture = capture;
         _finite = source.IsFinite;
         Settings = settings;
-        Description = $"{source} via {capture.Backend}";
+        Description = capture.PassesCompressed ? $"{source} via {capture.Backend}, MJPG decoded by TurboJPEG" : $"{source} via {capture.Backend}";
     }
 
     public CameraSettings Settings { get; private set; }
@@ -72,7 +77,14 @@ public sealed class OpenCvFrameSource : IFrameSource
         try
         {
             Apply(capture, source, options);
-            return new OpenCvFrameSource(capture, source, ReadBack(capture, source));
+            var settings = ReadBack(capture, source);
+            if (source.Kind != CaptureSourceKind.GStreamer)
+            {
+                // After the settings: a camera's pixel format (MJPG or not) is final only once its size is set.
+                capture.PassCompressed();
+            }
+
+            return new OpenCvFrameSource(capture, source, settings);
         }
         catch
         {

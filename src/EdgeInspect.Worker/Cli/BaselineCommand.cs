@@ -64,7 +64,11 @@ public static class BaselineCommand
             {
                 var contract = scorer.Manifest.Input.Roi;
                 var region = roiText is null ? new RegionOfInterest(contract.X, contract.Y, contract.Width, contract.Height) : Parse(roiText);
-                return Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(output), region, frame => scorer.Predict(frame).DefectScore, Console.Out, Console.Error);
+                return Run(parse.GetValue(images)!, parse.GetValue(model)!, parse.GetValue(output), region, frame =>
+                {
+                    var prediction = scorer.Predict(frame);
+                    return new BaselineScore(prediction.DefectScore, prediction.ClassIndex);
+                }, scorer.Manifest.Output.ClassNames, Console.Out, Console.Error);
             }
 
             static RegionOfInterest Parse(string text)
@@ -83,12 +87,23 @@ public static class BaselineCommand
     /// <param name="output">Progress and the summary.</param>
     /// <param name="error">What went wrong.</param>
     /// <param name="scoreFrame">
-    /// The seam for the model's score: given a decoded frame, the model's defect score (or null when inference gave
-    /// none). Null today, so the baseline holds input metrics only; once the package loader and ONNX session exist,
-    /// the verb passes a provider that runs the package's model, and the baseline gains the score histogram and the
-    /// defect rate.
+    /// The seam for the model's score alone: given a decoded frame, its defect score (or null when inference gave
+    /// none); null for input metrics only. The verb itself uses the overload that also takes the predicted class.
     /// </param>
-    public static int Run(string imagesFolder, string modelPackage, string? outFile, RegionOfInterest roi, Func<Frame, double?>? scoreFrame, TextWriter output, TextWriter error)
+    public static int Run(string imagesFolder, string modelPackage, string? outFile, RegionOfInterest roi, Func<Frame, double?>? scoreFrame, TextWriter output, TextWriter error) =>
+        Run(imagesFolder, modelPackage, outFile, roi, scoreFrame is null ? null : frame => new BaselineScore(scoreFrame(frame), null), null, output, error);
+
+    /// <param name="imagesFolder">Frames, directly or in a frames/ subfolder (the phone-v1 layout).</param>
+    /// <param name="modelPackage">The package folder; model.json is created or merged.</param>
+    /// <param name="outFile">Also write the baseline alone here; null for not.</param>
+    /// <param name="roi">Where the input metrics are computed: the model contract's ROI.</param>
+    /// <param name="scoreFrame">The model's defect score and predicted class for a decoded frame; null for input metrics only.</param>
+    /// <param name="classNames">The model's class names in output order: with predicted classes, the baseline holds the
+    /// reference class mix the class-share detector compares recent parts with.</param>
+    /// <param name="output">Progress and the summary.</param>
+    /// <param name="error">What went wrong.</param>
+    public static int Run(string imagesFolder, string modelPackage, string? outFile, RegionOfInterest roi, Func<Frame, BaselineScore>? scoreFrame,
+        IReadOnlyList<string>? classNames, TextWriter output, TextWriter error)
     {
         if (!Directory.Exists(modelPackage))
         {
@@ -122,14 +137,15 @@ public static class BaselineCommand
             return ExitCodes.EnvironmentNotReady;
         }
 
-        var builder = new DriftBaselineBuilder(roi);
+        var builder = new DriftBaselineBuilder(roi, classNames is { Count: >= 2 } ? classNames : null);
         var frame = Frame.CreateUnpooled(640, 480);
         foreach (var file in files)
         {
             try
             {
                 frame = ReadInto(file, frame);
-                builder.Add(InputMetricsCalculator.Compute(frame, roi), scoreFrame?.Invoke(frame));
+                var score = scoreFrame?.Invoke(frame);
+                builder.Add(InputMetricsCalculator.Compute(frame, roi), score?.DefectScore, classIndex: classNames is { Count: >= 2 } ? score?.ClassIndex : null);
             }
             catch (Exception e) when (e is OpenCvException or ArgumentOutOfRangeException)
             {
@@ -149,11 +165,16 @@ public static class BaselineCommand
 
         var brightness = baseline.Inputs[InputMetric.Brightness];
         var sharpness = baseline.Inputs[InputMetric.Sharpness];
+        var redGreen = baseline.Inputs[InputMetric.ChromaRedGreen];
+        var blueGreen = baseline.Inputs[InputMetric.ChromaBlueGreen];
         var scores = baseline.Score is null
             ? "; no model scores (input metrics only)"
             : string.Create(CultureInfo.InvariantCulture, $"; defect rate {baseline.DefectRate:P1}");
+        var classes = baseline.Classes is { } mix
+            ? "; classes " + string.Join(", ", mix.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {c.Share:P1}")))
+            : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Baseline from {baseline.FrameCount} frames in ROI {roi}: brightness {brightness.Mean:F1} ± {brightness.Std:F1}, sharpness {sharpness.Mean:F1} ± {sharpness.Std:F1}{scores}"));
+            $"Baseline from {baseline.FrameCount} frames in ROI {roi}: brightness {brightness.Mean:F1} ± {brightness.Std:F1}, sharpness {sharpness.Mean:F1} ± {sharpness.Std:F1}, R/G {redGreen.Mean:F3} ± {redGreen.Std:F3}, B/G {blueGreen.Mean:F3} ± {blueGreen.Std:F3}{scores}{classes}"));
         output.WriteLine($"Written to {manifestPath} under \"{DriftBaseline.ManifestProperty}\"" + (outFile is null ? "" : $" and to {outFile}"));
         return ExitCodes.Ok;
     }
@@ -221,3 +242,6 @@ public static class BaselineCommand
         }
     }
 }
+
+/// <summary>What the package's model said about one baseline frame: its defect score and predicted class (either may be missing).</summary>
+public readonly record struct BaselineScore(double? DefectScore, int? ClassIndex);

@@ -25,8 +25,9 @@ public static class DoctorCommand
         }
 
         var build = OpenCvInfo.BuildInformation();
-        output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()}");
+        output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()} ({OnnxRuntimeInfo.Library()})");
         output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
+        output.WriteLine($"TurboJPEG      {TurboJpeg.Library()}");
         output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
         output.WriteLine($"libgpiod       {GpiodInfo.Describe()}");
         output.WriteLine("Native stack ready.");

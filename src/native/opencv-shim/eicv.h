@@ -25,6 +25,17 @@ enum eicv_status : int32_t {
   EICV_TIMEOUT = 9,            // a read did not complete in time
 };
 
+// What the encoded bytes kept beside a frame are. The managed side (Frames/CompressedFormat.cs) mirrors these
+// values; append only. Formats not named here are still decoded, but their bytes are reported as NONE.
+enum eicv_format : int32_t {
+  EICV_FORMAT_NONE = 0,
+  EICV_FORMAT_JPEG = 1,
+  EICV_FORMAT_PNG = 2,
+};
+
+// The message of the last failed call on this thread (eicv_core.cpp).
+EICV_EXPORT const char* eicv_last_error();
+
 #ifdef __cplusplus
 #include <exception>
 #include <string>

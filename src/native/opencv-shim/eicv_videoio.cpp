@@ -1,6 +1,6 @@
 // Video capture and writing: cameras (V4L2), streams (FFmpeg), GStreamer pipelines and video files.
 // Frames are copied into caller-owned BGR buffers; handles are opaque pointers the caller closes exactly once.
-#include "eicv.h"
+#include "eicv_image.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,6 +18,8 @@ struct eicv_capture {
   // Reused across reads so steady-state capture allocates nothing on the native side either.
   cv::Mat frame;
   cv::Mat converted;
+  // True once the backend hands out each frame's compressed packet (MJPG) instead of decoded pixels.
+  bool compressed = false;
 };
 
 struct eicv_writer {
@@ -59,12 +61,40 @@ eicv_status copy_out(const cv::Mat& image, uint8_t* buffer, int64_t capacity, in
   return EICV_OK;
 }
 
+bool is_mjpg(int fourcc) {
+  // FFmpeg answers the container's codec tag ("MJPG" in AVI, "jpeg" in QuickTime), or, without one, the first four
+  // letters of the codec's name ("mjpe"g, as in Matroska). V4L2 answers the pixel format.
+  for (const char* tag : {"MJPG", "mjpg", "mjpe", "JPEG", "jpeg"}) {
+    if (fourcc == cv::VideoWriter::fourcc(tag[0], tag[1], tag[2], tag[3])) return true;
+  }
+  return false;
+}
+
+// Switches an MJPG source to handing out compressed packets, which the shim then decodes itself (TurboJPEG):
+//  - FFmpeg (files, streams): CAP_PROP_FORMAT = -1 is its raw mode; it must be set before the first grab();
+//  - V4L2 (cameras): CAP_PROP_CONVERT_RGB = 0 gives the driver's buffer as it came, a JPEG when the pixel format is MJPG.
+// Either way retrieve() then gives a 1 x N CV_8UC1 Mat holding the packet. Other backends and formats are untouched.
+bool pass_compressed(eicv_capture* c) {
+  if (c->compressed) return true;
+  if (!is_mjpg(static_cast<int>(c->capture.get(cv::CAP_PROP_FOURCC)))) return false;
+  const int backend = static_cast<int>(c->capture.get(cv::CAP_PROP_BACKEND));
+  if (backend == cv::CAP_FFMPEG) c->compressed = c->capture.set(cv::CAP_PROP_FORMAT, -1);
+  else if (backend == cv::CAP_V4L2) c->compressed = c->capture.set(cv::CAP_PROP_CONVERT_RGB, 0);
+  return c->compressed;
+}
+
 // grab() failing means no next frame (end of file, unplugged camera, closed stream); retrieve() failing or an
 // empty Mat after a successful grab means the frame itself could not be decoded.
-eicv_status read_into(eicv_capture* c, uint8_t* buffer, int64_t capacity, int32_t* width, int32_t* height) {
+eicv_status read_into(eicv_capture* c, const eicv::kept_bytes& kept, uint8_t* buffer, int64_t capacity, int32_t* width, int32_t* height) {
+  *kept.length = 0;
+  *kept.format = EICV_FORMAT_NONE;
   if (!c->capture.isOpened()) return eicv::fail(EICV_NOT_OPEN, "the capture is not open");
   if (!c->capture.grab()) return eicv::fail(EICV_END_OF_STREAM, "no next frame (end of stream, or the source went away)");
   if (!c->capture.retrieve(c->frame) || c->frame.empty()) return eicv::fail(EICV_DECODE_FAILED, "the frame could not be decoded");
+  if (c->compressed && c->frame.type() == CV_8UC1 && c->frame.rows == 1 && c->frame.isContinuous()) {
+    // A packet that is not a JPEG after all goes to cv::imdecode, as OpenCV's own V4L2 MJPG path would.
+    return eicv::keep_and_decode(c->frame.data, static_cast<size_t>(c->frame.cols), kept, buffer, capacity, width, height);
+  }
   const cv::Mat* bgr = as_bgr(c);
   if (bgr == nullptr) return eicv::fail(EICV_DECODE_FAILED, "unsupported frame type " + std::to_string(c->frame.type()));
   return copy_out(*bgr, buffer, capacity, width, height);
@@ -109,12 +139,28 @@ EICV_EXPORT void eicv_capture_close(eicv_capture* capture) noexcept {
   }
 }
 
-// Reads the next frame as 8-bit BGR into buffer (stride = width*3).
+// For an MJPG source on FFmpeg or V4L2, asks the backend for each frame's JPEG instead of its pixels, so that
+// eicv_capture_read_frame decodes it through TurboJPEG and can keep its bytes. Call before the first read.
+// *active: 1 when frames now come compressed, 0 when the source keeps OpenCV's decode (not MJPG, other backend).
+EICV_EXPORT eicv_status eicv_capture_pass_compressed(eicv_capture* capture, int32_t* active) {
+  return eicv::guard("eicv_capture_pass_compressed", [&]() -> eicv_status {
+    if (capture == nullptr || active == nullptr) return eicv::fail(EICV_INVALID_ARGUMENT, "capture and active must not be null");
+    *active = pass_compressed(capture) ? 1 : 0;
+    return EICV_OK;
+  });
+}
+
+// Reads the next frame as 8-bit BGR into buffer (stride = width*3). When the source passes compressed frames, the
+// frame's encoded bytes go into keep as well (when they fit: *encoded_length <= keep_capacity) and *format says
+// what they are; otherwise *encoded_length is 0 and *format EICV_FORMAT_NONE.
 // EICV_END_OF_STREAM: no next frame; EICV_DECODE_FAILED: this frame is corrupt, the next may be fine.
-EICV_EXPORT eicv_status eicv_capture_read(eicv_capture* capture, uint8_t* buffer, int64_t capacity, int32_t* width, int32_t* height) {
-  return eicv::guard("eicv_capture_read", [&]() -> eicv_status {
-    if (capture == nullptr || width == nullptr || height == nullptr) return eicv::fail(EICV_INVALID_ARGUMENT, "capture, width and height must not be null");
-    return read_into(capture, buffer, capacity, width, height);
+EICV_EXPORT eicv_status eicv_capture_read_frame(eicv_capture* capture, uint8_t* keep, int64_t keep_capacity, int64_t* encoded_length,
+                                                int32_t* format, uint8_t* buffer, int64_t capacity, int32_t* width, int32_t* height) {
+  return eicv::guard("eicv_capture_read_frame", [&]() -> eicv_status {
+    if (capture == nullptr || encoded_length == nullptr || format == nullptr || width == nullptr || height == nullptr || keep_capacity < 0) {
+      return eicv::fail(EICV_INVALID_ARGUMENT, "capture, encoded_length, format, width and height must not be null; keep_capacity must be >= 0");
+    }
+    return read_into(capture, eicv::kept_bytes{keep, keep_capacity, encoded_length, format}, buffer, capacity, width, height);
   });
 }
 
@@ -190,9 +236,10 @@ EICV_EXPORT void eicv_writer_close(eicv_writer* writer) noexcept {
   }
 }
 
-// The limit for the managed capture path: the same open + read-into-a-buffer loop as eicv_capture_read, in C++
-// alone. Reads up to max_frames (all when <= 0) and reports how many and how long the whole loop took.
-EICV_EXPORT eicv_status eicv_bench_read_file(const char* path, int32_t max_frames, int32_t* frames, double* seconds) {
+// The limit for the managed capture path: the same open + read-into-a-buffer loop as eicv_capture_read_frame, in
+// C++ alone; with compressed != 0, MJPG comes as packets decoded by TurboJPEG, as OpenCvFrameSource reads it.
+// Reads up to max_frames (all when <= 0) and reports how many and how long the whole loop took.
+EICV_EXPORT eicv_status eicv_bench_read_file(const char* path, int32_t max_frames, int32_t compressed, int32_t* frames, double* seconds) {
   return eicv::guard("eicv_bench_read_file", [&]() -> eicv_status {
     if (path == nullptr || frames == nullptr || seconds == nullptr) return eicv::fail(EICV_INVALID_ARGUMENT, "path, frames and seconds must not be null");
     const auto start = std::chrono::steady_clock::now();
@@ -201,10 +248,14 @@ EICV_EXPORT eicv_status eicv_bench_read_file(const char* path, int32_t max_frame
     // Sized from the stream's header, as the managed side sizes its frame pool.
     const auto bytes = static_cast<size_t>(c.capture.get(cv::CAP_PROP_FRAME_WIDTH) * c.capture.get(cv::CAP_PROP_FRAME_HEIGHT) * 3);
     std::vector<uint8_t> buffer(bytes);
+    std::vector<uint8_t> keep(bytes);
+    if (compressed != 0) pass_compressed(&c);
     int32_t count = 0;
     while (max_frames <= 0 || count < max_frames) {
-      int32_t width = 0, height = 0;
-      const eicv_status status = read_into(&c, buffer.data(), static_cast<int64_t>(buffer.size()), &width, &height);
+      int32_t width = 0, height = 0, format = 0;
+      int64_t encoded = 0;
+      const eicv::kept_bytes kept{keep.data(), static_cast<int64_t>(keep.size()), &encoded, &format};
+      const eicv_status status = read_into(&c, kept, buffer.data(), static_cast<int64_t>(buffer.size()), &width, &height);
       if (status == EICV_END_OF_STREAM) break;
       if (status == EICV_DECODE_FAILED) continue;
       if (status != EICV_OK) return status;

@@ -48,7 +48,7 @@ public class MonitoringBenchmarks
     [Benchmark(Description = "Preprocessing stand-in: managed crop + bilinear resize to 224x224 + normalise")]
     public float ManagedPreprocessingPerFrame() => CropResizeNormalize(_frame, _roi, _tensor);
 
-    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "DriftMonitor.ObserveFrame (all 16 input detectors)")]
+    [Benchmark(OperationsPerInvoke = FramesPerInvoke, Description = "DriftMonitor.ObserveFrame (all 18 input detectors, 2 camera-fault shares)")]
     public void DriftMonitorPerFrame()
     {
         for (var i = 0; i < FramesPerInvoke; i++)

@@ -13,8 +13,9 @@ public sealed class NativeSmokeTests
     [Fact]
     public void OnnxRuntime_Reports_Its_Version()
     {
-        Assert.StartsWith("1.24.", OnnxRuntimeInfo.Version());
-        Assert.NotEqual(0, OrtLibrary.GetApi());
+        Assert.StartsWith("1.31.", OnnxRuntimeInfo.Version());
+        Assert.Null(OrtApiCheck.Problem(NativeLibraries.Load(NativeLibraryId.OnnxRuntime)));
+        Assert.Equal(Path.Combine("runtimes", NativeLibraries.HostRuntimeIdentifier, "native", "libonnxruntime.so"), OnnxRuntimeInfo.Library());
     }
 
     [Fact]

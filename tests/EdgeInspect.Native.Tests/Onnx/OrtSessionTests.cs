@@ -68,19 +68,66 @@ public sealed class OrtSessionTests
         var e = Assert.Throws<OnnxRuntimeException>(() => OrtSession.Create(garbage, OneThread));
 
         Assert.Equal(OrtErrorCode.InvalidProtobuf, e.Code);
-        Assert.Contains("ONNX Runtime error InvalidProtobuf", e.Message);
+        Assert.StartsWith("ONNX Runtime error InvalidProtobuf: ", e.Message);
+        Assert.Contains("protobuf parsing failed", e.Message);
     }
 
     [Fact]
-    public void Running_With_A_Wrong_Input_Name_Is_An_Exception_Not_A_Crash()
+    public void Binding_A_Wrong_Input_Name_Fails_At_Binding_With_A_Typed_Code()
     {
         using var session = OrtSession.Create(OnnxTestModels.Identity("x", "y", 1, 4), OneThread);
         using var input = OrtTensor.Create([1, 4]);
         using var output = OrtTensor.Create([1, 4]);
-        using var run = new OrtBoundRun(session, [("not-x", input)], [("y", output)]);
+
+        var e = Assert.Throws<OnnxRuntimeException>(() => new OrtBoundRun(session, [("not-x", input)], [("y", output)]));
+
+        Assert.Equal(OrtErrorCode.Fail, e.Code);
+        Assert.Contains("not-x", e.Message);
+        Assert.StartsWith("ONNX Runtime error Fail: ", e.Message);
+        Assert.DoesNotContain("[ErrorCode:", e.Message);
+    }
+
+    [Fact]
+    public void A_Wrong_Output_Name_Is_Accepted_At_Binding_And_Refused_At_The_Run()
+    {
+        // ORT checks only input names when binding; an unknown output name surfaces at the first run.
+        using var session = OrtSession.Create(OnnxTestModels.Identity("x", "y", 1, 4), OneThread);
+        using var input = OrtTensor.Create([1, 4]);
+        using var output = OrtTensor.Create([1, 4]);
+        using var run = new OrtBoundRun(session, [("x", input)], [("not-y", output)]);
 
         var e = Assert.Throws<OnnxRuntimeException>(run.Run);
 
         Assert.Equal(OrtErrorCode.InvalidArgument, e.Code);
+        Assert.Contains("not-y", e.Message);
+    }
+
+    [Fact]
+    public void A_Run_That_Fails_Inside_Ort_Is_Translated_With_Its_Code()
+    {
+        // A [1,4] model fed a [1,5] tensor: binding accepts the value, the run refuses its shape.
+        using var session = OrtSession.Create(OnnxTestModels.Identity("x", "y", 1, 4), OneThread);
+        using var input = OrtTensor.Create([1, 5]);
+        using var output = OrtTensor.Create([1, 4]);
+        using var run = new OrtBoundRun(session, [("x", input)], [("y", output)]);
+
+        var e = Assert.Throws<OnnxRuntimeException>(run.Run);
+
+        Assert.Equal(OrtErrorCode.InvalidArgument, e.Code);
+        Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(e.InnerException);
+    }
+
+    [Fact]
+    public void Settings_Reach_The_Session_And_It_Still_Runs_With_Two_Spinning_Threads()
+    {
+        using var session = OrtSession.Create(OnnxTestModels.Identity("x", "y", 1, 4), new OrtSessionSettings(2, AllowSpinning: true));
+        using var input = OrtTensor.Create([1, 4]);
+        using var output = OrtTensor.Create([1, 4]);
+        using var run = new OrtBoundRun(session, [("x", input)], [("y", output)]);
+        input.Data[3] = 42;
+
+        run.Run();
+
+        Assert.Equal(42, output.Data[3]);
     }
 }

@@ -12,7 +12,7 @@ public sealed class DoctorCommandTests
         var result = await CliProcess.RunAsync(["doctor"]);
 
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
-        Assert.Contains("ONNX Runtime   1.24.", result.StdOut);
+        Assert.Contains("ONNX Runtime   1.31.1 (runtimes/linux-", result.StdOut);
         Assert.Contains("FFMPEG", result.StdOut);
         Assert.Contains("libmosquitto   2.", result.StdOut);
         Assert.Contains("libgpiod       1.", result.StdOut);
@@ -21,14 +21,27 @@ public sealed class DoctorCommandTests
     [Fact]
     public async Task Missing_Ort_Override_Exits_Non_Zero_With_A_Clear_Message_Not_A_Stack_Trace()
     {
-        var result = await CliProcess.RunAsync(["doctor"], new Dictionary<string, string?> { ["EDGEINSPECT_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so.1" });
+        var result = await CliProcess.RunAsync(["doctor"], new Dictionary<string, string?> { ["EDGEINSPECT_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so" });
 
         Assert.Equal(ExitCodes.EnvironmentNotReady, result.ExitCode);
-        Assert.Contains("Cannot load ONNX Runtime (libonnxruntime.so.1)", result.StdErr);
-        Assert.Contains("/nonexistent/libonnxruntime.so.1 (file not found)", result.StdErr);
-        Assert.Contains("bash scripts/bootstrap.sh", result.StdErr);
+        Assert.Contains("Cannot load ONNX Runtime (libonnxruntime.so)", result.StdErr);
+        Assert.Contains("/nonexistent/libonnxruntime.so (file not found)", result.StdErr);
+        Assert.Contains("dotnet build", result.StdErr);
         Assert.DoesNotContain("TypeInitializationException", result.StdErr);
         Assert.DoesNotContain("   at ", result.StdErr);
+    }
+
+    [Fact]
+    public async Task Ort_Override_To_The_Real_Library_Elsewhere_Is_The_One_Loaded()
+    {
+        using var dir = new TempDirectory();
+        var copy = dir.File("libonnxruntime.so");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "runtimes", EdgeInspect.Native.NativeLibraries.HostRuntimeIdentifier, "native", "libonnxruntime.so"), copy);
+
+        var result = await CliProcess.RunAsync(["doctor"], new Dictionary<string, string?> { ["EDGEINSPECT_ORT_LIBRARY"] = copy });
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains($"ONNX Runtime   1.31.1 ({copy})", result.StdOut);
     }
 
     [Fact]

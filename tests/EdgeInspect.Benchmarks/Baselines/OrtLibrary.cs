@@ -1,6 +1,10 @@
+// The hand-written binding of ONNX Runtime's C API that the station used before Microsoft.ML.OnnxRuntime (issue 12),
+// kept only as the benchmarks' "before": it runs over the same libonnxruntime.so 1.31.1, whose function table still
+// serves OrtApi version 24. Not production code; nothing outside tests/EdgeInspect.Benchmarks uses it.
 using System.Runtime.InteropServices;
+using EdgeInspect.Native;
 
-namespace EdgeInspect.Native.Onnx;
+namespace EdgeInspect.Benchmarks.Baselines;
 
 /// <summary>
 /// Entry into ONNX Runtime's C API. The library exports a single function, <c>OrtGetApiBase</c>; everything else
@@ -43,8 +47,7 @@ internal static unsafe class OrtLibrary
         {
             var version = Marshal.PtrToStringUTF8((nint)apiBase->GetVersionString());
             throw new NotSupportedException(
-                $"ONNX Runtime {version} does not offer OrtApi version {ApiVersion}; EdgeInspect needs ONNX Runtime 1.24 or newer. "
-                + "Run `bash scripts/bootstrap.sh`, or point EDGEINSPECT_ORT_LIBRARY at a newer libonnxruntime.so.1.");
+                $"ONNX Runtime {version} does not offer OrtApi version {ApiVersion}; the baseline binding needs ONNX Runtime 1.24 or newer.");
         }
 
         return api;

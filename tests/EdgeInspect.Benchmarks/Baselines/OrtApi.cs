@@ -1,6 +1,10 @@
+// The hand-written binding of ONNX Runtime's C API that the station used before Microsoft.ML.OnnxRuntime (issue 12),
+// kept only as the benchmarks' "before": it runs over the same libonnxruntime.so 1.31.1, whose function table still
+// serves OrtApi version 24. Not production code; nothing outside tests/EdgeInspect.Benchmarks uses it.
 using System.Runtime.InteropServices;
+using EdgeInspect.Native.Onnx;
 
-namespace EdgeInspect.Native.Onnx;
+namespace EdgeInspect.Benchmarks.Baselines;
 
 /// <summary>
 /// The entries of ONNX Runtime's <c>OrtApi</c> function table this binding calls, read once by position.
@@ -158,24 +162,6 @@ internal sealed unsafe class OrtApi
     }
 }
 
-/// <summary>Mirror of <c>OrtErrorCode</c>.</summary>
-public enum OrtErrorCode
-{
-    Ok = 0,
-    Fail = 1,
-    InvalidArgument = 2,
-    NoSuchFile = 3,
-    NoModel = 4,
-    EngineError = 5,
-    RuntimeException = 6,
-    InvalidProtobuf = 7,
-    ModelLoaded = 8,
-    NotImplemented = 9,
-    InvalidGraph = 10,
-    ExecutionProviderFailure = 11,
-    ModelRequiresCompilation = 12,
-}
-
 /// <summary>Mirror of <c>ONNXTensorElementDataType</c>.</summary>
 internal enum OrtElementType
 {
@@ -196,10 +182,4 @@ internal enum OrtElementType
     Complex64 = 14,
     Complex128 = 15,
     BFloat16 = 16,
-}
-
-/// <summary>An ONNX Runtime call failed. <see cref="Code"/> is ORT's error code; the message is ORT's own.</summary>
-public sealed class OnnxRuntimeException(OrtErrorCode code, string message) : Exception($"ONNX Runtime error {code}: {message}")
-{
-    public OrtErrorCode Code { get; } = code;
 }

@@ -1,6 +1,9 @@
+// The hand-written binding of ONNX Runtime's C API that the station used before Microsoft.ML.OnnxRuntime (issue 12),
+// kept only as the benchmarks' "before": it runs over the same libonnxruntime.so 1.31.1, whose function table still
+// serves OrtApi version 24. Not production code; nothing outside tests/EdgeInspect.Benchmarks uses it.
 using System.Runtime.InteropServices;
 
-namespace EdgeInspect.Native.Onnx;
+namespace EdgeInspect.Benchmarks.Baselines;
 
 // One SafeHandle per ONNX Runtime object type. Each releases through its own OrtApi Release* entry; no finalizer
 // logic of our own (SafeHandle's critical finalizer is the backstop if a Dispose is missed).
