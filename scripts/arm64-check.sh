@@ -187,11 +187,19 @@ if [ "$(cat "$build_root/.edgeinspect-key" 2>/dev/null)" != "$build_key" ]; then
 fi
 
 # --- 2. shim under qemu, publish here, closure -------------------------------------------------------------------------
-t=$(now)
+# The shim is rebuilt only when its sources or the build root change (a build under qemu takes minutes).
+shim_key=$( { echo "$build_key"; find src/native/opencv-shim -type f | sort | xargs sha256sum; } | sha256sum | cut -c1-16)
 copy_sources "$build_root"
-rm -rf "$build_root/edgeinspect-out"
-in_root "$build_root" bash /edgeinspect-src/scripts/image/build-arm64.sh shim /edgeinspect-out/native
-record "shim built under qemu: $(since "$t") s"
+if [ "$(cat "$build_root/edgeinspect-out/native/.key" 2>/dev/null)" = "$shim_key" ] && [ -f "$build_root/edgeinspect-out/native/lib/libedgeinspect_cv.so" ]; then
+  say "the arm64 shim is up to date (sources unchanged)"
+else
+  t=$(now)
+  rm -rf "$build_root/edgeinspect-out"
+  in_root "$build_root" bash /edgeinspect-src/scripts/image/build-arm64.sh shim /edgeinspect-out/native
+  echo "$shim_key" >"$build_root/edgeinspect-out/native/.key"
+  record "shim built under qemu: $(since "$t") s"
+fi
+cleanup; MOUNTS=()
 native="$WORK/native"
 rm -rf "$native" && mkdir -p "$native/lib"
 cp "$build_root/edgeinspect-out/native/lib/libedgeinspect_cv.so" "$native/lib/"
@@ -200,6 +208,7 @@ publish_arm64 "$native" "$app"
 
 t=$(now)
 bind_in "$app" "$build_root" /edgeinspect-app ro
+rm -rf "$build_root/edgeinspect-out/libs"
 in_root "$build_root" bash /edgeinspect-src/scripts/image/build-arm64.sh runtime-libs /edgeinspect-app /edgeinspect-out/libs
 cleanup; MOUNTS=()
 record "runtime library closure staged: $(since "$t") s, $(wc -l <"$build_root/edgeinspect-out/libs/MANIFEST") files"

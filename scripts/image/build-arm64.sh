@@ -23,6 +23,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 APP_DIR=/opt/edgeinspect
 STATE_DIR=/var/lib/edgeinspect
 
+# Files of the publish that nothing needs to resolve: CoreCLR loads its LTTng trace provider only where liblttng-ust
+# is installed, and carries on without it.
+OPTIONAL_ELF='libcoreclrtraceptprovider.so'
+
 say() { echo "build-arm64: $*"; }
 die() { echo "build-arm64: ERROR: $*" >&2; exit 1; }
 
@@ -106,6 +110,7 @@ runtime_libs() {
   list=$(mktemp)
   while IFS= read -r -d '' f; do
     is_elf "$f" || continue
+    [ "$(basename "$f")" != "$OPTIONAL_ELF" ] || continue
     # ldd lists the whole closure; "not found" means the build system itself lacks a library.
     ldd "$f" 2>/dev/null | awk -v file="${f#"$app"/}" '/=> not found/ { print "MISSING " $1 " (needed by " file ")"; next } /=> \// { print $3 }' >>"$list" || true
   done < <(find "$app" -type f -print0)
@@ -178,6 +183,7 @@ install_libs() {
     local f missing=""
     while IFS= read -r -d '' f; do
       is_elf "$f" || continue
+      [ "$(basename "$f")" != "$OPTIONAL_ELF" ] || continue
       missing+=$(ldd "$f" 2>/dev/null | awk -v file="${f#"$app"/}" '/not found/ { printf "%s (needed by %s) ", $1, file }' || true)
     done < <(find "$app" -type f -print0)
     [ -z "$missing" ] || die "still unresolved after install-libs: $missing"
