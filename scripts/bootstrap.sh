@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
-#   1. Debian packages: OpenCV module dev packages, mosquitto + libmosquitto, libgpiod, build tools,
+#   1. Debian packages: OpenCV module dev packages, the mosquitto broker (tests and demo; MQTT itself is MQTTnet), libgpiod, build tools,
 #      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
@@ -17,7 +17,7 @@ DOWNLOADS="${XDG_CACHE_HOME:-$HOME/.cache}/edgeinspect"
 DEB_PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
   libturbojpeg0 libturbojpeg0-dev
-  mosquitto libmosquitto-dev
+  mosquitto
   libgpiod2 libgpiod-dev gpiod
   cmake g++ make
   openssl ca-certificates
@@ -120,4 +120,4 @@ if [ ! -f "$GPIOD3_DIR/libgpiod.so.3" ] || [ ! -s "$GPIOD3_DIR/version" ]; then
   rm -rf "$gpiod3_tmp"
 fi
 
-say "native stack ready in .native/lib (OpenCV shim; system libmosquitto and libgpiod; ONNX Runtime comes with the build)"
+say "native stack ready in .native/lib (OpenCV shim; system libgpiod; ONNX Runtime comes with the build)"

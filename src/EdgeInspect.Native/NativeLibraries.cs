@@ -10,7 +10,6 @@ public enum NativeLibraryId
 {
     OnnxRuntime,
     OpenCvShim,
-    Mosquitto,
     Gpiod,
 }
 
@@ -96,10 +95,6 @@ public static class NativeLibraries
         NativeLibraryId.OpenCvShim, "the EdgeInspect OpenCV shim", "libedgeinspect_cv.so", "EDGEINSPECT_OPENCV_SHIM_LIBRARY",
         Bootstrap + " (it installs OpenCV 4.6 and libturbojpeg0 from Debian and builds the shim)");
 
-    public static NativeLibrarySpec Mosquitto { get; } = new(
-        NativeLibraryId.Mosquitto, "libmosquitto", "libmosquitto.so.1", "EDGEINSPECT_MOSQUITTO_LIBRARY",
-        "run `sudo apt-get install -y --no-install-recommends libmosquitto1` (or `bash scripts/bootstrap.sh`)");
-
     /// <summary>
     /// libgpiod 2 (libgpiod.so.3: Debian 13, Raspberry Pi OS trixie) before libgpiod 1.6 (libgpiod.so.2: Debian 12,
     /// bookworm); the override may name either, and the API is read from what the file exports (docs/gpio.md).
@@ -113,7 +108,7 @@ public static class NativeLibraries
         Identify = global::EdgeInspect.Native.Gpiod.GpiodLibrary.NotLibgpiodReason,
     };
 
-    public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Mosquitto, Gpiod];
+    public static IReadOnlyList<NativeLibrarySpec> All { get; } = [OnnxRuntime, OpenCvShim, Gpiod];
 
     private static readonly Lock Gate = new();
     private static readonly Dictionary<NativeLibraryId, (nint Handle, string From)> Loaded = [];

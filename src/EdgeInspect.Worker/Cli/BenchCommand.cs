@@ -10,11 +10,12 @@ using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Hosting;
+using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.Monitoring;
 using EdgeInspect.Worker.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -169,7 +170,8 @@ public static class BenchCommand
                 ["samples"] = new JsonObject { ["folder"] = Path.Combine(work, "samples"), ["randomFraction"] = 0.0, ["saveDisagreements"] = false, ["saveUncertain"] = false },
                 ["capture"] = new JsonObject { ["cameraId"] = "bench", ["source"] = sourceUri, ["endOfStream"] = "loop" },
                 ["model"] = new JsonObject { ["package"] = modelPackage, ["modelsFolder"] = Path.GetDirectoryName(Path.GetFullPath(modelPackage)), ["inference"] = new JsonObject { ["intraOpThreads"] = threads } },
-                ["link"] = new JsonObject { ["host"] = "127.0.0.1", ["port"] = broker.Port, ["outboxPath"] = Path.Combine(work, "outbox.db") },
+                ["link"] = new JsonObject { ["host"] = "127.0.0.1", ["port"] = broker.Port },
+                ["outbox"] = new JsonObject { ["path"] = Path.Combine(work, "outbox.db") },
                 ["inspector"] = new JsonObject { ["backend"] = "none", ["allowRunWithoutInspector"] = true },
                 // One snapshot at the end of the run, so its stage percentiles cover the whole run.
                 ["pipeline"] = new JsonObject { ["metricsInterval"] = "01:00:00" },
@@ -189,7 +191,7 @@ public static class BenchCommand
             // Capture → publish: a subscriber on the broker takes the capture time out of each result it receives.
             var capturedToPublished = new LatencyTracker();
             var received = 0L;
-            using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "bench-sub" });
+            await using var subscriber = new MqttConnection(new MqttConnectionOptions { Host = broker.Host, Port = broker.Port, ClientId = "bench-sub" });
             subscriber.MessageReceived += message =>
             {
                 if (!message.Topic.EndsWith("/result", StringComparison.Ordinal))
@@ -211,7 +213,7 @@ public static class BenchCommand
                     }
                 }
             };
-            subscriber.Connected += _ => subscriber.Subscribe(loaded.Config!.Section<Link.LinkOptions>("link").Topics().Result, 1);
+            subscriber.Subscribe(runtime.Link.Topics.Station.Result);
             subscriber.Start();
             await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10), cancellationToken);
 

@@ -5,7 +5,6 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Worker.Configuration;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Hosting;
@@ -33,7 +32,8 @@ public static class DemoCommand
           "statistics": { "windowParts": 200 },
           "capture": { "cameraId": "cam0", "source": "file:{{VIDEO}}", "endOfStream": "stop" },
           "model": { "package": "{{MODEL}}", "modelsFolder": "{{MODELS}}", "inference": { "intraOpThreads": 1 } },
-          "link": { "host": "127.0.0.1", "port": {{PORT}}, "outboxPath": "{{WORK}}/outbox.db", "keepAlive": "00:00:15" },
+          "link": { "host": "127.0.0.1", "port": {{PORT}}, "keepAlive": "00:00:15" },
+          "outbox": { "path": "{{WORK}}/outbox.db" },
           "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "inspector-ana", "errorRate": 0.03, "responseDelay": "00:00:00.040", "responseJitter": "00:00:00.020", "seed": 7 } },
           "pipeline": { "poolFrames": 24, "queueFrames": 8, "metricsInterval": "00:00:02", "labels": "{{LABELS}}" }
         }
@@ -120,8 +120,8 @@ public static class DemoCommand
         var observer = new DemoObserver(minParts);
         await using var station = StationRuntime.Create(config.Config!, loggers, TimeProvider.System, observer);
         observer.Station = station;
-        var topics = config.Config!.Section<Link.LinkOptions>("link").Topics();
-        using var supervisor = new SupervisorConsole(broker.Host, broker.Port, topics.Base, output);
+        var topics = station.Link.Topics.Station;
+        await using var supervisor = new SupervisorConsole(broker.Host, broker.Port, topics.Base, output);
         await supervisor.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"Supervisor view of {topics.Base}/# :");
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeInspect.Native;
 using EdgeInspect.Native.Gpiod;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 
@@ -12,7 +11,7 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var command = new Command("doctor", "Check that the native stack loads: ONNX Runtime, OpenCV (shim), libmosquitto, libgpiod.");
+        var command = new Command("doctor", "Check that the native stack loads: ONNX Runtime, OpenCV (shim), libgpiod. (MQTT is managed code: MQTTnet.)");
         command.SetAction(_ => Run(Console.Out, Console.Error));
         return command;
     }
@@ -28,7 +27,6 @@ public static class DoctorCommand
         output.WriteLine($"ONNX Runtime   {OnnxRuntimeInfo.Version()} ({OnnxRuntimeInfo.Library()})");
         output.WriteLine($"OpenCV         {OpenCvInfo.Version()} (video I/O: {string.Join(", ", VideoBackends(build))})");
         output.WriteLine($"TurboJPEG      {TurboJpeg.Library()}");
-        output.WriteLine($"libmosquitto   {MosquittoInfo.LibraryVersion()}");
         output.WriteLine($"libgpiod       {GpiodInfo.Describe()}");
         output.WriteLine("Native stack ready.");
         return ExitCodes.Ok;

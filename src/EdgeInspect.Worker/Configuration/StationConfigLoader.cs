@@ -62,6 +62,7 @@ public sealed class StationConfigLoader
         .Register<EdgeInspect.Core.Capture.CaptureOptions>("capture")
         .Register<ModelSection>("model")
         .Register<EdgeInspect.Worker.Link.LinkOptions>("link")
+        .Register<EdgeInspect.Worker.OutboxStage.OutboxOptions>("outbox", required: false)
         .Register<EdgeInspect.Core.Inspection.InspectorOptions>("inspector")
         .Register<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring", required: false)
         .Register<PipelineSection>("pipeline", required: false);

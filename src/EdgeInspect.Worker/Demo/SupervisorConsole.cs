@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Worker.Link.Mqtt;
 
 namespace EdgeInspect.Worker.Demo;
 
@@ -11,9 +11,9 @@ namespace EdgeInspect.Worker.Demo;
 /// running line and alerts, events and command answers in full. It counts distinct results by (device, epoch, seq),
 /// the way the gateway de-duplicates.
 /// </summary>
-public sealed class SupervisorConsole : IDisposable
+public sealed class SupervisorConsole : IAsyncDisposable
 {
-    private readonly MosquittoClient _client;
+    private readonly MqttConnection _client;
     private readonly TextWriter _out;
     private readonly bool _interactive;
     private readonly ConcurrentDictionary<(string, long, long), byte> _results = new();
@@ -25,9 +25,9 @@ public sealed class SupervisorConsole : IDisposable
     {
         _out = output;
         _interactive = !Console.IsOutputRedirected;
-        _client = new MosquittoClient(new MosquittoClientOptions { Host = host, Port = port, ClientId = $"supervisor-{Environment.ProcessId}" });
+        _client = new MqttConnection(new MqttConnectionOptions { Host = host, Port = port, ClientId = $"supervisor-{Environment.ProcessId}" });
         _client.MessageReceived += OnMessage;
-        _client.Connected += _ => _client.Subscribe(topicBase + "/#", 1);
+        _client.Subscribe(topicBase + "/#");
         _client.Start();
     }
 
@@ -142,5 +142,5 @@ public sealed class SupervisorConsole : IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
 }

@@ -9,6 +9,8 @@ using EdgeInspect.Native.OpenCv;
 using EdgeInspect.Worker.Configuration;
 using EdgeInspect.Worker.Inspection;
 using EdgeInspect.Worker.Link;
+using EdgeInspect.Worker.Link.Mqtt;
+using EdgeInspect.Worker.OutboxStage;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Samples;
 using Microsoft.Extensions.Logging;
@@ -26,19 +28,15 @@ public sealed class StationRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly InspectorStation _inspector;
     private readonly SampleWriter? _samples;
-    private readonly Outbox _outbox;
-    private readonly OutboxSink _sink;
+    private readonly PlantLink _plant;
 
-    private StationRuntime(StationConfig config, PipelineSetup setup, InspectorStation inspector, SampleWriter? samples, Outbox outbox, OutboxSink sink,
-        LinkService link, ILoggerFactory loggers)
+    private StationRuntime(StationConfig config, PipelineSetup setup, InspectorStation inspector, SampleWriter? samples, PlantLink plant, ILoggerFactory loggers)
     {
         Config = config;
         _logger = loggers.CreateLogger("EdgeInspect.Station");
         _inspector = inspector;
         _samples = samples;
-        _outbox = outbox;
-        _sink = sink;
-        Link = link;
+        _plant = plant;
         Pipeline = new InspectionPipeline(setup, loggers.CreateLogger<InspectionPipeline>());
         Setup = setup;
     }
@@ -49,9 +47,9 @@ public sealed class StationRuntime : IAsyncDisposable
 
     public InspectionPipeline Pipeline { get; }
 
-    public LinkService Link { get; }
+    public LinkService Link => _plant.Link;
 
-    public Outbox Outbox => _outbox;
+    public Outbox Outbox => _plant.Outbox;
 
     /// <summary>Builds the station. Fails with <see cref="StationStartupException"/> naming what is wrong and the fix.</summary>
     /// <param name="config">A station config that passed validation.</param>
@@ -68,13 +66,6 @@ public sealed class StationRuntime : IAsyncDisposable
         var inspectorOptions = config.Section<InspectorOptions>("inspector");
         var monitoring = config.Section<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring");
         var pipeline = config.Section<PipelineSection>("pipeline");
-
-        // The station section is the one source of the device's identity; the link publishes under it.
-        link.DeviceId = o.Station.DeviceId;
-        link.Site = o.Station.Site;
-        link.Area = o.Station.Area;
-        link.Line = o.Station.Line;
-        link.Station = o.Station.Name;
 
         var models = new ModelSlots<IInferenceModel>();
         IInferenceModel Load(string folder) => OnnxModel.Load(folder, modelSection.Inference);
@@ -125,13 +116,25 @@ public sealed class StationRuntime : IAsyncDisposable
             ? new SampleWriter(o.Samples.Folder, o.Samples.QuotaBytes, o.Samples.QueueCapacity, loggers.CreateLogger<SampleWriter>())
             : null;
 
-        var outbox = Outbox.Open(link, time, loggers.CreateLogger<Outbox>());
+        // The station section is the one source of the device's identity; the outbox and the link take it from there.
+        PlantLink plant;
+        try
+        {
+            plant = PlantLink.Open(o.Station, link, config.Section<OutboxOptions>("outbox"), loggers, time);
+        }
+        catch (MqttSetupException e)
+        {
+            inspector.Dispose();
+            models.Dispose();
+            samples?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new StationStartupException(e.Message, e);
+        }
+
+        var outbox = plant.Outbox;
+        var linkService = plant.Link;
         var metrics = new Monitoring.PipelineMetrics(time, models.Active!.Manifest.Output.ClassNames);
         metrics.RegisterOutbox(() => outbox.Depth);
-        var outboxSink = new OutboxSink(outbox);
-        IStationSink sink = observer is null ? outboxSink : new TeeSink(outboxSink, observer);
-        var dispatcher = new CommandDispatcher(link.CommandHmacKey(), link.CommandMaxSkew, time);
-        var linkService = new LinkService(link, outbox, dispatcher, loggers.CreateLogger<LinkService>(), time);
+        IStationSink sink = observer is null ? plant.Sink : new TeeSink(plant.Sink, observer);
 
         var setup = new PipelineSetup
         {
@@ -169,8 +172,8 @@ public sealed class StationRuntime : IAsyncDisposable
             },
         };
 
-        var runtime = new StationRuntime(config, setup, inspector, samples, outbox, outboxSink, linkService, loggers);
-        StationCommands.Register(dispatcher, runtime, modelSection);
+        var runtime = new StationRuntime(config, setup, inspector, samples, plant, loggers);
+        StationCommands.Register(plant.Dispatcher, runtime, modelSection);
         linkService.Status = new StatusBody("online", linkService.Status.Software, setup.Automation.Mode.ToString().ToLowerInvariant(), models.Active!.Identity.ToString());
         return runtime;
     }
@@ -179,13 +182,13 @@ public sealed class StationRuntime : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var linkStop = new CancellationTokenSource();
-        var link = Task.Run(() => Link.RunAsync(linkStop.Token), CancellationToken.None);
+        var link = Task.Run(() => _plant.RunAsync(linkStop.Token), CancellationToken.None);
         var triggers = _inspector.PartPresent is { } sensor ? Task.Run(() => ForwardPartPresentAsync(sensor, stoppingToken), CancellationToken.None) : Task.CompletedTask;
         try
         {
             await Pipeline.RunAsync(stoppingToken);
             await triggers;
-            await _sink.DrainAsync();
+            await _plant.Sink.DrainAsync();
         }
         finally
         {
@@ -227,7 +230,7 @@ public sealed class StationRuntime : IAsyncDisposable
             await _samples.DisposeAsync();
         }
 
-        await _outbox.DisposeAsync();
+        await _plant.DisposeAsync();
         Setup.Models.Dispose();
         Setup.Metrics?.Dispose();
         Setup.Pool.Dispose();

@@ -6,39 +6,40 @@ public sealed class LinkCounters
     private long _published;
     private long _acknowledged;
     private long _brokerRejected;
+    private long _unacknowledged;
     private long _reconnects;
-    private long _commandsAccepted;
-    private long _commandsRejected;
-    private long _commandsDropped;
+    private long _retainedAcknowledged;
 
-    /// <summary>PUBLISH packets handed to libmosquitto from the outbox (resends included).</summary>
+    /// <summary>Outbox records handed to the MQTT client (resends included).</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>PUBACKs that removed a record from the outbox.</summary>
+    /// <summary>PUBACKs with a success reason code: each removed a record from the outbox.</summary>
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
-    /// <summary>PUBACKs with a v5 failure reason (e.g. not authorized): the record stays and is retried after the next reconnect.</summary>
+    /// <summary>
+    /// PUBACKs with a reason code of 0x80 or above (e.g. 0x87 not authorized). The record stays in the outbox and is
+    /// published again after <see cref="LinkOptions.RefusedRetryDelay"/> or on the next connection.
+    /// </summary>
     public long BrokerRejected => Interlocked.Read(ref _brokerRejected);
+
+    /// <summary>Publishes that ended without a PUBACK (the connection dropped): the record stays and is replayed after reconnect.</summary>
+    public long Unacknowledged => Interlocked.Read(ref _unacknowledged);
+
+    /// <summary>Retained messages (birth, alert states) the broker acknowledged; they are published again on every connect.</summary>
+    public long RetainedAcknowledged => Interlocked.Read(ref _retainedAcknowledged);
 
     /// <summary>Connections after the first one.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
-    public long CommandsAccepted => Interlocked.Read(ref _commandsAccepted);
-
-    public long CommandsRejected => Interlocked.Read(ref _commandsRejected);
-
-    /// <summary>Commands not even looked at because too many were already waiting (a flood).</summary>
-    public long CommandsDropped => Interlocked.Read(ref _commandsDropped);
-
-    internal void AddPublished(long n = 1) => Interlocked.Add(ref _published, n);
+    internal void AddPublished() => Interlocked.Increment(ref _published);
 
     internal void AddAcknowledged() => Interlocked.Increment(ref _acknowledged);
 
     internal void AddBrokerRejected() => Interlocked.Increment(ref _brokerRejected);
 
+    internal void AddUnacknowledged() => Interlocked.Increment(ref _unacknowledged);
+
+    internal void AddRetainedAcknowledged() => Interlocked.Increment(ref _retainedAcknowledged);
+
     internal void AddReconnect() => Interlocked.Increment(ref _reconnects);
-
-    internal void AddCommand(bool accepted) => Interlocked.Increment(ref accepted ? ref _commandsAccepted : ref _commandsRejected);
-
-    internal void AddCommandDropped() => Interlocked.Increment(ref _commandsDropped);
 }

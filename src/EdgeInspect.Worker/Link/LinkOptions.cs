@@ -1,12 +1,15 @@
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Link.Mqtt;
 
 namespace EdgeInspect.Worker.Link;
 
 /// <summary>
-/// The plant link section of a station config ("link"). Times are TimeSpans, sizes are named in their unit.
-/// <see cref="ToString"/> and every log line leave the password and the HMAC key out.
+/// The plant link section of a station config ("link"): the broker, the connection, TLS and the command rules. Times
+/// are TimeSpans. Who the station is comes from the <c>station</c> section alone (passed in by the composition), and
+/// where records wait from the <c>outbox</c> section. <see cref="ToString"/> and every log line leave the password,
+/// the TLS passphrases and the HMAC key out.
 /// </summary>
 public sealed class LinkOptions : IConfigSection
 {
@@ -14,24 +17,15 @@ public sealed class LinkOptions : IConfigSection
 
     public int Port { get; set; } = 1883;
 
-    /// <summary>Device id carried in every envelope and used as the MQTT client id.</summary>
-    public string DeviceId { get; set; } = "station-01";
-
+    /// <summary>First topic level, before site/area/line/station.</summary>
     public string Prefix { get; set; } = "edgeinspect";
 
-    public string Site { get; set; } = "site";
-
-    public string Area { get; set; } = "area";
-
-    public string Line { get; set; } = "line";
-
-    public string Station { get; set; } = "station-01";
-
-    public MqttProtocol Protocol { get; set; } = MqttProtocol.V5;
+    /// <summary>"5" (MQTT 5, the default) or "3.1.1" for older plant brokers (no PUBACK reason codes, no retain-as-published, no expiry).</summary>
+    public string ProtocolVersion { get; set; } = "5";
 
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Connect watchdog: a CONNACK must arrive within this time.</summary>
+    /// <summary>Connect watchdog: TCP, TLS and CONNACK must complete within this time.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan ReconnectDelayMin { get; set; } = TimeSpan.FromSeconds(1);
@@ -44,29 +38,35 @@ public sealed class LinkOptions : IConfigSection
     /// <summary>v5: metrics older than this are not worth delivering; the broker discards them.</summary>
     public TimeSpan MetricsExpiry { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>QoS 1 publishes in flight at once.</summary>
+    /// <summary>QoS 1 publishes in flight at once; clamped to the broker's Receive Maximum on every connect.</summary>
     public int MaxInflight { get; set; } = 1000;
 
+    /// <summary>How long a record the broker refused (PUBACK reason 0x80 or above) waits before it is published again on the same connection.</summary>
+    public TimeSpan RefusedRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PEM file of the CA that signed the broker's certificate; setting it (or <see cref="TlsUseSystemTrust"/>) turns TLS on.</summary>
     public string? TlsCaFile { get; set; }
+
+    /// <summary>Also trust broker certificates that chain to the operating system's store.</summary>
+    public bool TlsUseSystemTrust { get; set; }
 
     public string? TlsCertFile { get; set; }
 
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>Secret: passphrase of an encrypted (PKCS#8) <see cref="TlsKeyFile"/>. Never logged.</summary>
+    public string? TlsKeyPassphrase { get; set; }
+
+    /// <summary>Client certificate and key as one PFX/PKCS#12 file, instead of <see cref="TlsCertFile"/> and <see cref="TlsKeyFile"/>.</summary>
+    public string? TlsPfxFile { get; set; }
+
+    /// <summary>Secret: password of <see cref="TlsPfxFile"/>. Never logged.</summary>
+    public string? TlsPfxPassphrase { get; set; }
+
     public string? Username { get; set; }
 
     /// <summary>Secret: never logged.</summary>
     public string? Password { get; set; }
-
-    /// <summary>Path of the SQLite outbox database.</summary>
-    public string OutboxPath { get; set; } = "var/outbox.db";
-
-    public int OutboxMaxRecords { get; set; } = 1_000_000;
-
-    public long OutboxMaxBytes { get; set; } = 1L << 30;
-
-    /// <summary>Fill level (0..1) at which the outbox raises the "outbox-near-cap" alert.</summary>
-    public double OutboxNearCapFraction { get; set; } = 0.9;
 
     /// <summary>Secret, hex: when set, every command must carry a valid HMAC-SHA256 (docs/mqtt.md). Never logged.</summary>
     public string? CommandHmacKeyHex { get; set; }
@@ -77,7 +77,13 @@ public sealed class LinkOptions : IConfigSection
     /// <summary>On shutdown, how long to keep draining the outbox while the broker is reachable.</summary>
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    public StationTopics Topics() => new(Prefix, Site, Area, Line, Station);
+    /// <summary>The parsed <see cref="ProtocolVersion"/> (valid after <see cref="Validate"/>).</summary>
+    public MqttProtocol Protocol => ProtocolVersion.Trim() is "3.1.1" ? MqttProtocol.V311 : MqttProtocol.V5;
+
+    private bool UsesTls => TlsCaFile is not null || TlsUseSystemTrust || TlsCertFile is not null || TlsKeyFile is not null || TlsPfxFile is not null;
+
+    /// <summary>The station's topics: this section's prefix over the <c>station</c> section's levels.</summary>
+    public StationTopics Topics(StationIdentityOptions identity) => new(Prefix, identity.Site, identity.Area, identity.Line, identity.Name);
 
     public byte[]? CommandHmacKey() => string.IsNullOrEmpty(CommandHmacKeyHex) ? null : Convert.FromHexString(CommandHmacKeyHex);
 
@@ -85,71 +91,30 @@ public sealed class LinkOptions : IConfigSection
     {
         void Add(string field, string problem, string expected) => errors.Add(new ConfigError(ConfigPath.Join(path, field), problem, expected));
 
-        if (string.IsNullOrWhiteSpace(Host))
+        if (StationTopics.SegmentProblem(Prefix) is { } segment)
         {
-            Add("host", "is missing", "a broker host name or IP address");
+            Add("prefix", segment, "1..64 characters without '/', '+' or '#'");
         }
 
-        if (Port is < 1 or > 65535)
+        if (ProtocolVersion.Trim() is not ("5" or "5.0" or "3.1.1"))
         {
-            Add("port", $"is {Port}", "a TCP port in 1..65535");
+            Add("protocolVersion", $"is \"{ProtocolVersion}\"", "\"5\" (MQTT 5) or \"3.1.1\"");
         }
 
-        foreach (var (field, value) in new[] { ("deviceId", DeviceId), ("prefix", Prefix), ("site", Site), ("area", Area), ("line", Line), ("station", Station) })
+        // The connection's own rules, in one place: the client refuses the same options at start.
+        foreach (var problem in ToConnectionOptions("validate", null).Validate())
         {
-            if (StationTopics.SegmentProblem(value) is { } problem)
-            {
-                Add(field, problem, "1..64 characters without '/', '+' or '#'");
-            }
+            Add(problem.Field, problem.Problem, problem.Expected);
         }
 
-        CheckTime("keepAlive", KeepAlive, TimeSpan.FromSeconds(5), TimeSpan.FromHours(18));
-        CheckTime("connectTimeout", ConnectTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
-        CheckTime("reconnectDelayMin", ReconnectDelayMin, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
-        CheckTime("reconnectDelayMax", ReconnectDelayMax, ReconnectDelayMin, TimeSpan.FromHours(1));
-        CheckTime("sessionExpiry", SessionExpiry, TimeSpan.Zero, TimeSpan.FromDays(30));
         CheckTime("metricsExpiry", MetricsExpiry, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        CheckTime("refusedRetryDelay", RefusedRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         CheckTime("commandMaxSkew", CommandMaxSkew, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         CheckTime("shutdownFlushTimeout", ShutdownFlushTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(5));
 
         if (MaxInflight is < 1 or > 65535)
         {
             Add("maxInflight", $"is {MaxInflight}", "1..65535 messages");
-        }
-
-        if (OutboxMaxRecords < 100)
-        {
-            Add("outboxMaxRecords", $"is {OutboxMaxRecords}", "at least 100 records");
-        }
-
-        if (OutboxMaxBytes < 1 << 20)
-        {
-            Add("outboxMaxBytes", $"is {OutboxMaxBytes}", "at least 1048576 bytes");
-        }
-
-        if (OutboxNearCapFraction is <= 0.1 or >= 1)
-        {
-            Add("outboxNearCapFraction", $"is {OutboxNearCapFraction}", "a fraction between 0.1 and 1, e.g. 0.9");
-        }
-
-        if (string.IsNullOrWhiteSpace(OutboxPath))
-        {
-            Add("outboxPath", "is missing", "a file path for the SQLite outbox");
-        }
-
-        if (Password is not null && Username is null)
-        {
-            Add("password", "is set without a username", "a username with the password");
-        }
-
-        if ((TlsCertFile is null) != (TlsKeyFile is null))
-        {
-            Add(TlsCertFile is null ? "tlsCertFile" : "tlsKeyFile", "is missing", "both tlsCertFile and tlsKeyFile, or neither");
-        }
-
-        if ((TlsCertFile is not null || TlsKeyFile is not null) && TlsCaFile is null)
-        {
-            Add("tlsCaFile", "is missing", "a CA file when a client certificate is configured");
         }
 
         if (CommandHmacKeyHex is { Length: > 0 } key)
@@ -170,28 +135,41 @@ public sealed class LinkOptions : IConfigSection
         }
     }
 
-    /// <summary>Client options for the station's connection, with the offline status as last will.</summary>
-    public MosquittoClientOptions ToClientOptions(MqttWill will) => new()
+    /// <summary>The connection of a station: the device id as client id, the offline status as last will.</summary>
+    /// <param name="clientId">The station's device id (the <c>station</c> section).</param>
+    /// <param name="will">The last will; null for a connection without one.</param>
+    public MqttConnectionOptions ToConnectionOptions(string clientId, MqttWill? will) => new()
     {
         Host = Host,
         Port = Port,
-        ClientId = DeviceId,
-        // Persistent session: commands queued while the station was away are delivered (v5 bounds it by SessionExpiry).
-        CleanSession = Protocol != MqttProtocol.V5 || SessionExpiry == TimeSpan.Zero,
+        ClientId = clientId,
         Protocol = Protocol,
+        // v5: a persistent session, so commands queued while the station was away are delivered (bounded by
+        // SessionExpiry). 3.1.1 has no session expiry: a persistent session would queue commands without end.
+        CleanSession = Protocol != MqttProtocol.V5 || SessionExpiry == TimeSpan.Zero,
         KeepAlive = KeepAlive,
         SessionExpiry = SessionExpiry,
         ConnectTimeout = ConnectTimeout,
         ReconnectDelayMin = ReconnectDelayMin,
         ReconnectDelayMax = ReconnectDelayMax,
-        MaxInflight = MaxInflight,
-        Tls = TlsCaFile is null ? null : new MqttTls(TlsCaFile, TlsCertFile, TlsKeyFile),
+        Tls = UsesTls
+            ? new MqttTls
+            {
+                CaFile = TlsCaFile,
+                UseSystemTrust = TlsUseSystemTrust,
+                CertFile = TlsCertFile,
+                KeyFile = TlsKeyFile,
+                KeyPassphrase = TlsKeyPassphrase,
+                PfxFile = TlsPfxFile,
+                PfxPassphrase = TlsPfxPassphrase,
+            }
+            : null,
         Username = Username,
         Password = Password,
         Will = will,
     };
 
     public override string ToString() =>
-        $"{(TlsCaFile is null ? "mqtt" : "mqtts")}://{Host}:{Port} device={DeviceId} topics={Prefix}/{Site}/{Area}/{Line}/{Station} {Protocol}"
+        $"{(UsesTls ? "mqtts" : "mqtt")}://{Host}:{Port} prefix={Prefix} MQTT {(Protocol == MqttProtocol.V5 ? "5" : "3.1.1")}"
         + (Username is null ? string.Empty : $" user={Username}") + (CommandHmacKeyHex is null ? string.Empty : " commands=signed");
 }

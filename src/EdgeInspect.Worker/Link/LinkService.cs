@@ -1,72 +1,86 @@
-using System.Text.Json;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using EdgeInspect.Core.Messages;
-using EdgeInspect.Native.Mosquitto;
+using EdgeInspect.Worker.Configuration;
+using EdgeInspect.Worker.Link.Mqtt;
+using EdgeInspect.Worker.OutboxStage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeInspect.Worker.Link;
 
 /// <summary>
-/// Moves records from the <see cref="Outbox"/> to the broker, and commands from the broker to the
-/// <see cref="CommandDispatcher"/>. On every (re)connect: retained birth on <c>status</c>, every retained state again,
-/// then the outbox from its oldest record, in seq order. A record is deleted only after its PUBACK.
+/// Moves records from the <see cref="Outbox"/> to the broker, and hands what arrives on <c>cmd/+</c> to
+/// <see cref="CommandReceived"/>. On every (re)connect: retained birth on <c>status</c>, every retained state again,
+/// then the outbox from its oldest record, in seq order. A record leaves the outbox only on a PUBACK with a success
+/// reason code.
 /// </summary>
 /// <remarks>
-/// Threading: <see cref="RunAsync"/> runs the drain loop and the command loop as tasks; libmosquitto's traffic runs on
-/// the client's network thread. Delivery is at least once: after a reconnect, records whose PUBACK did not arrive are
-/// published again, so subscribers dedup by (device, epoch, seq).
-/// Shutdown (cancel the token): drain while the broker is reachable, up to <see cref="LinkOptions.ShutdownFlushTimeout"/>,
-/// then a retained offline status, then DISCONNECT (so the broker does not also send the last will).
+/// <para>Each publish is awaited to its PUBACK by a continuation that carries the record's seq: success (0x00, or 0x10
+/// "no matching subscribers") acknowledges it in the outbox; a refusal (0x80 and above) is counted in
+/// <see cref="LinkCounters.BrokerRejected"/> and the record stays, to be published again after
+/// <see cref="LinkOptions.RefusedRetryDelay"/> or on the next connection (docs/mqtt.md, "When the broker refuses");
+/// a publish cut off by a lost connection leaves the record for the replay after reconnect. Delivery is at least
+/// once: subscribers dedup by (device, epoch, seq).</para>
+/// <para>The window of publishes in flight is <see cref="LinkOptions.MaxInflight"/>, clamped to the broker's Receive
+/// Maximum on every connect.</para>
+/// <para>Shutdown (cancel the token): drain while the broker is reachable, up to <see cref="LinkOptions.ShutdownFlushTimeout"/>,
+/// then a retained offline status, then DISCONNECT (so the broker does not also send the last will).</para>
 /// </remarks>
 public sealed class LinkService
 {
-    private const int InflightWindow = 1000;
     private const int ReadBatch = 500;
+    private const long NoRefusal = long.MaxValue;
 
     private readonly LinkOptions _options;
     private readonly Outbox _outbox;
-    private readonly CommandDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly StationTopics _topics;
-    private readonly Lock _inflightGate = new();
-    private readonly Dictionary<int, long> _inflight = [];
+    private readonly LinkTopics _topics;
+    private readonly MqttConnection _connection;
     private readonly SemaphoreSlim _acked = new(0);
-    private readonly Channel<MqttMessage> _commands = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait });
-    private MosquittoClient? _client;
+    private readonly ConcurrentDictionary<int, byte> _refusalsLogged = new();
+    private int _inflight;
+    private int _window;
     private int _generation;
     private long _cursor;
-    private int _controlMid = -1;
-    private TaskCompletionSource? _controlAck;
+    private long _refusedFrom = NoRefusal;
+    private long _retryDueTicks;
     private volatile StatusBody _status;
 
-    public LinkService(LinkOptions options, Outbox outbox, CommandDispatcher dispatcher, ILogger<LinkService>? logger = null, TimeProvider? time = null)
+    /// <summary>Creates the link and its MQTT connection (not yet connected).</summary>
+    /// <param name="options">The "link" section.</param>
+    /// <param name="identity">Who the station is (the "station" section): client id and topic levels.</param>
+    /// <param name="outbox">Where records wait.</param>
+    /// <param name="logger">Logging.</param>
+    /// <param name="time">The clock for envelopes and the refused-record retry.</param>
+    /// <exception cref="MqttSetupException">A TLS file is missing or cannot be opened.</exception>
+    public LinkService(LinkOptions options, StationIdentityOptions identity, Outbox outbox, ILogger<LinkService>? logger = null, TimeProvider? time = null)
     {
         _options = options;
         _outbox = outbox;
-        _dispatcher = dispatcher;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _topics = options.Topics();
+        _topics = new LinkTopics(options.Topics(identity));
         _status = new StatusBody("online", $"edgeinspect {typeof(LinkService).Assembly.GetName().Version}");
+        var will = new MqttWill(_topics.Station.Status, StatusPayload(new StatusBody("offline", _status.Software, Reason: "connection lost (last will)")));
+        _connection = new MqttConnection(options.ToConnectionOptions(identity.DeviceId, will), _logger);
+        _window = options.MaxInflight;
     }
 
     public LinkCounters Counters { get; } = new();
 
-    public bool IsConnected => _client?.IsConnected ?? false;
+    public LinkTopics Topics => _topics;
 
-    /// <summary>Messages in flight (published, no PUBACK yet).</summary>
-    public int Inflight
-    {
-        get
-        {
-            lock (_inflightGate)
-            {
-                return _inflight.Count;
-            }
-        }
-    }
+    public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>Records in flight (published, no PUBACK yet).</summary>
+    public int Inflight => Volatile.Read(ref _inflight);
+
+    /// <summary>The in-flight window of the current connection: MaxInflight, clamped to the broker's Receive Maximum.</summary>
+    public int Window => Volatile.Read(ref _window);
+
+    /// <summary>Raised (on the MQTT receive loop; keep it quick) for each message on this station's <c>cmd/{verb}</c> topics.</summary>
+    public event Action<MqttMessage>? CommandReceived;
 
     /// <summary>The birth status (mode, model). Setting it republishes the retained status when connected.</summary>
     public StatusBody Status
@@ -75,9 +89,9 @@ public sealed class LinkService
         set
         {
             _status = value with { State = "online" };
-            if (_client is { IsConnected: true } client)
+            if (_connection.IsConnected)
             {
-                PublishStatus(client, _status);
+                Observe(_connection.PublishAsync(_topics.Station.Status, StatusPayload(_status), retain: true), "status");
             }
         }
     }
@@ -85,34 +99,32 @@ public sealed class LinkService
     /// <summary>Runs the link until <paramref name="stoppingToken"/> is cancelled, then shuts down gracefully.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var will = new MqttWill(_topics.Status, StatusPayload(new StatusBody("offline", _status.Software, Reason: "connection lost (last will)")), 1, true);
-        using var client = new MosquittoClient(_options.ToClientOptions(will));
-        _client = client;
-        client.Connected += generation =>
+        var connection = _connection;
+        connection.Connected += session =>
         {
-            if (generation > 1)
+            if (session.Generation > 1)
             {
                 Counters.AddReconnect();
             }
 
-            _logger.LogInformation("Plant link connected to {Broker} (connection {Generation})", $"{_options.Host}:{_options.Port}", generation);
+            _logger.LogInformation("Plant link connected to {Broker} (connection {Generation}, broker receive maximum {ReceiveMaximum})",
+                $"{_options.Host}:{_options.Port}", session.Generation, session.ReceiveMaximum);
+            // At once, before any record: a broker that restarted without persistence has forgotten every retained message.
+            PublishRetained(connection);
         };
-        client.ConnectionLost += OnConnectionLost;
-        client.PublishCompleted += OnPublishCompleted;
-        client.MessageReceived += message =>
+        connection.ConnectionLost += OnConnectionLost;
+        connection.MessageReceived += message =>
         {
-            if (!_commands.Writer.TryWrite(message))
+            if (_topics.Station.VerbOf(message.Topic) is not null)
             {
-                Counters.AddCommandDropped();
+                CommandReceived?.Invoke(message);
             }
         };
         _outbox.RetainedChanged += OnRetainedChanged;
-        client.Subscribe(_topics.CommandFilter, 1);
+        connection.Subscribe(_topics.Station.CommandFilter);
         _logger.LogInformation("Plant link starting: {Link}", _options.ToString());
-        client.Start();
+        connection.Start();
 
-        using var commandsStop = new CancellationTokenSource();
-        var commandLoop = Task.Run(() => CommandLoopAsync(commandsStop.Token), CancellationToken.None);
         try
         {
             await DrainAsync(untilEmpty: false, stoppingToken);
@@ -126,13 +138,13 @@ public sealed class LinkService
         try
         {
             // Between two reconnect attempts (or before the first connect of a short run) the broker may still be
-            // reachable: give the client the flush window to reach it, rather than leaving records for the next start.
-            if (!client.IsConnected && (_outbox.Depth > 0 || Inflight > 0))
+            // reachable: give the connection the flush window to reach it, rather than leaving records for the next start.
+            if (!connection.IsConnected && (_outbox.Depth > 0 || Inflight > 0))
             {
-                await client.WaitConnectedAsync(_options.ShutdownFlushTimeout, flush.Token);
+                await connection.WaitConnectedAsync(_options.ShutdownFlushTimeout, flush.Token);
             }
 
-            if (client.IsConnected)
+            if (connection.IsConnected)
             {
                 await DrainAsync(untilEmpty: true, flush.Token);
             }
@@ -142,52 +154,68 @@ public sealed class LinkService
             _logger.LogWarning("Plant link stopping with {Depth} records still in the outbox; they are sent on the next start", _outbox.Depth);
         }
 
-        commandsStop.Cancel();
-        await commandLoop;
         _outbox.RetainedChanged -= OnRetainedChanged;
-        if (client.IsConnected)
+        if (connection.IsConnected)
         {
-            await PublishOfflineAsync(client);
+            var offline = connection.PublishAsync(_topics.Station.Status, StatusPayload(_status with { State = "offline", Reason = "shutdown" }), retain: true);
+            await Task.WhenAny(offline, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
         }
 
-        _client = null;
-        _logger.LogInformation("Plant link stopped: {Published} published, {Acked} acknowledged, {Depth} left in the outbox",
-            Counters.Published, Counters.Acknowledged, _outbox.Depth);
+        await connection.DisposeAsync();
+        _logger.LogInformation("Plant link stopped: {Published} published, {Acked} acknowledged, {Refused} refused by the broker, {Depth} left in the outbox",
+            Counters.Published, Counters.Acknowledged, Counters.BrokerRejected, _outbox.Depth);
     }
 
     private async Task DrainAsync(bool untilEmpty, CancellationToken cancellationToken)
     {
-        var client = _client!;
+        var connection = _connection;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!client.IsConnected)
+            if (!connection.IsConnected)
             {
                 if (untilEmpty)
                 {
                     return;
                 }
 
-                await client.WaitConnectedAsync(TimeSpan.FromMilliseconds(250), cancellationToken);
+                await connection.WaitConnectedAsync(TimeSpan.FromMilliseconds(250), cancellationToken);
                 continue;
             }
 
-            var generation = client.Generation;
+            var generation = connection.Generation;
             if (generation != _generation)
             {
-                OnNewConnection(client, generation);
+                OnNewConnection(connection, generation);
             }
 
-            if (Inflight >= InflightWindow)
+            if (!untilEmpty && Interlocked.Read(ref _refusedFrom) != NoRefusal && _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _retryDueTicks))
+            {
+                // Refused records are published again in seq order: hold new reads until the window is empty, then rewind.
+                if (Inflight > 0)
+                {
+                    await _acked.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken);
+                    continue;
+                }
+
+                var from = Interlocked.Exchange(ref _refusedFrom, NoRefusal);
+                _cursor = Math.Min(_cursor, from - 1);
+                _logger.LogInformation("Plant link publishing refused records again from seq {Seq}", from);
+            }
+
+            // Refill in batches, not one record per PUBACK: a SQLite read per record would halve the drain rate.
+            var room = Window - Inflight;
+            if (room <= 0 || (room < Math.Min(ReadBatch, Window / 4) && Inflight > 0))
             {
                 await _acked.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken);
                 continue;
             }
 
-            var batch = _outbox.ReadAfter(_cursor, Math.Min(ReadBatch, InflightWindow - Inflight));
+            var batch = _outbox.ReadAfter(_cursor, Math.Min(ReadBatch, room));
             if (batch.Count == 0)
             {
-                if (untilEmpty && _outbox.Depth == 0 && Inflight == 0)
+                // At shutdown, refused records are left for the next start rather than waited on.
+                if (untilEmpty && Inflight == 0 && (_outbox.Depth == 0 || Interlocked.Read(ref _refusedFrom) != NoRefusal))
                 {
                     return;
                 }
@@ -206,45 +234,90 @@ public sealed class LinkService
 
             foreach (var record in batch)
             {
-                int rc;
-                lock (_inflightGate)
+                var expiry = record.Kind == MessageKind.Metrics ? _options.MetricsExpiry : (TimeSpan?)null;
+                // Counted before the call: the PUBACK (and its decrement) can arrive before PublishAsync returns.
+                Interlocked.Increment(ref _inflight);
+                var publish = connection.PublishAsync(_topics.Of(record.Kind), record.Payload, retain: false, expiry);
+                if (publish.IsCompleted && publish.Result.Status == PublishStatus.NotConnected)
                 {
-                    // Under the same lock as the PUBACK callback: a PUBACK can never arrive before its mid is recorded.
-                    rc = client.TryPublish(record.Topic, record.Payload, 1, false, record.Kind == MessageKind.Metrics ? _options.MetricsExpiry : null, out var mid);
-                    if (rc == 0)
-                    {
-                        _inflight[mid] = record.Seq;
-                    }
-                }
-
-                if (rc != 0)
-                {
-                    // Connection lost mid-batch: the next connection starts again from the oldest unacknowledged record.
-                    await Task.Delay(50, cancellationToken);
+                    // Connection lost mid-batch: the next connection starts again from the oldest record left.
+                    Interlocked.Decrement(ref _inflight);
                     break;
                 }
 
                 _cursor = record.Seq;
                 Counters.AddPublished();
+                _ = CompleteAsync(record.Seq, publish);
             }
         }
     }
 
-    private void OnNewConnection(MosquittoClient client, int generation)
+    /// <summary>The continuation of one publish: the PUBACK decides what happens to its record.</summary>
+    private async Task CompleteAsync(long seq, Task<PublishOutcome> publish)
     {
-        _generation = generation;
-        lock (_inflightGate)
+        var outcome = await publish.ConfigureAwait(false);
+        switch (outcome.Status)
         {
-            // PUBACKs for the previous connection's mids may still come; unknown mids are ignored, and those records
-            // are simply published again from the outbox (at least once).
-            _inflight.Clear();
+            case PublishStatus.Acknowledged:
+                _outbox.Acknowledge(seq);
+                Counters.AddAcknowledged();
+                break;
+            case PublishStatus.Refused:
+                Counters.AddBrokerRejected();
+                OnRefused(seq, outcome);
+                break;
+            default:
+                // Lost with the connection (or unusable): the record stays; the next connection replays it.
+                Counters.AddUnacknowledged();
+                break;
         }
 
-        _cursor = 0;
-        PublishStatus(client, _status);
-        foreach (var (topic, payload) in _outbox.ReadRetained())
+        Interlocked.Decrement(ref _inflight);
+        if (_acked.CurrentCount == 0)
         {
-            client.TryPublish(topic, payload, 1, true, null, out _);
+            _acked.Release();
+        }
+    }
+
+    private void OnRefused(long seq, PublishOutcome outcome)
+    {
+        var previous = Interlocked.Read(ref _refusedFrom);
+        while (seq < previous)
+        {
+            var seen = Interlocked.CompareExchange(ref _refusedFrom, seq, previous);
+            if (seen == previous)
+            {
+                if (previous == NoRefusal)
+                {
+                    Interlocked.Exchange(ref _retryDueTicks, (_time.GetUtcNow() + _options.RefusedRetryDelay).UtcTicks);
+                }
+
+                break;
+            }
+
+            previous = seen;
+        }
+
+        if (_refusalsLogged.TryAdd(outcome.ReasonCode, 0))
+        {
+            _logger.LogWarning("Broker {Broker} refused record {Seq}: {Outcome}. The record stays in the outbox and is published again in {Delay}; "
+                + "check the broker's ACL for this device (logged once per reason and connection; every refusal counts in link.broker_rejected)",
+                $"{_options.Host}:{_options.Port}", seq, outcome, _options.RefusedRetryDelay);
+        }
+    }
+
+    private void OnNewConnection(MqttConnection connection, int generation)
+    {
+        _generation = generation;
+        _cursor = 0;
+        Interlocked.Exchange(ref _refusedFrom, NoRefusal);
+        _refusalsLogged.Clear();
+        var window = Math.Min(_options.MaxInflight, connection.ReceiveMaximum);
+        Volatile.Write(ref _window, window);
+        if (window < _options.MaxInflight)
+        {
+            _logger.LogInformation("Plant link: the broker accepts {ReceiveMaximum} messages in flight; the window is {Window}, not {MaxInflight}",
+                connection.ReceiveMaximum, window, _options.MaxInflight);
         }
 
         if (_outbox.Depth > 0)
@@ -253,13 +326,39 @@ public sealed class LinkService
         }
     }
 
-    private void OnRetainedChanged(string topic, byte[] payload)
+    /// <summary>The birth and every retained state, on every connect (called on the connection's loop; publishing only queues).</summary>
+    private void PublishRetained(MqttConnection connection)
     {
-        if (_client is { IsConnected: true } client)
+        Observe(connection.PublishAsync(_topics.Station.Status, StatusPayload(_status), retain: true), "status");
+        foreach (var state in _outbox.ReadRetained())
         {
-            client.TryPublish(topic, payload, 1, true, null, out _);
+            Observe(connection.PublishAsync(_topics.Retained(state.Kind, state.Key), state.Payload, retain: true), "retained state");
         }
     }
+
+    private void OnRetainedChanged(RetainedRecord state)
+    {
+        if (_connection.IsConnected)
+        {
+            Observe(_connection.PublishAsync(_topics.Retained(state.Kind, state.Key), state.Payload, retain: true), "retained state");
+        }
+    }
+
+    /// <summary>Retained messages are rebuilt on every connect, so a lost one needs no bookkeeping; a refused one is logged.</summary>
+    private void Observe(Task<PublishOutcome> publish, string what) => _ = publish.ContinueWith(
+        t =>
+        {
+            if (t.Result.IsAcknowledged)
+            {
+                Counters.AddRetainedAcknowledged();
+            }
+            else if (t.Result.Status == PublishStatus.Refused)
+            {
+                Counters.AddBrokerRejected();
+                _logger.LogWarning("Broker refused the {What}: {Outcome}", what, t.Result);
+            }
+        },
+        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private void OnConnectionLost(MqttConnectionLost lost)
     {
@@ -274,114 +373,9 @@ public sealed class LinkService
         }
     }
 
-    private void OnPublishCompleted(int mid, int reasonCode)
-    {
-        long seq;
-        lock (_inflightGate)
-        {
-            if (mid == _controlMid)
-            {
-                _controlAck?.TrySetResult();
-                return;
-            }
-
-            if (!_inflight.Remove(mid, out seq))
-            {
-                return;
-            }
-        }
-
-        // 0x10 is "no matching subscribers": the broker has the message; anything from 0x80 is a refusal.
-        if (reasonCode >= 0x80)
-        {
-            Counters.AddBrokerRejected();
-            return;
-        }
-
-        _outbox.Acknowledge(seq);
-        Counters.AddAcknowledged();
-        if (_acked.CurrentCount == 0)
-        {
-            _acked.Release();
-        }
-    }
-
-    private async Task CommandLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var message in _commands.Reader.ReadAllAsync(cancellationToken))
-            {
-                var verb = _topics.VerbOf(message.Topic);
-                if (verb is null)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var response = message.Retain
-                        ? new CommandResponseBody(null, verb, false, "retained commands are refused: they would run again on every reconnect")
-                        : await _dispatcher.DispatchAsync(verb, message.Payload, cancellationToken);
-                    Counters.AddCommand(response.Accepted);
-                    _logger.LogInformation("Command {Verb} ({CorrelationId}) {Outcome}{Reason}", response.Verb, response.CorrelationId ?? "no id",
-                        response.Accepted ? "accepted" : "rejected", response.Reason is null ? string.Empty : $": {response.Reason}");
-                    await _outbox.EnqueueAsync(MessageKind.CommandResponse, response, MessagesJsonContext.Default.CommandResponseBody, null, cancellationToken);
-                    var detail = new Dictionary<string, string>
-                    {
-                        ["verb"] = response.Verb,
-                        ["correlationId"] = response.CorrelationId ?? string.Empty,
-                        ["outcome"] = response.Accepted ? "accepted" : "rejected",
-                    };
-                    if (response.Reason is not null)
-                    {
-                        detail["reason"] = response.Reason;
-                    }
-
-                    await _outbox.EnqueueAsync(MessageKind.Event, new EventBody("command", $"{response.Verb} {detail["outcome"]}", detail),
-                        MessagesJsonContext.Default.EventBody, null, cancellationToken);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    _logger.LogError(e, "Command on {Topic} could not be answered", message.Topic);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutdown.
-        }
-    }
-
-    private async Task PublishOfflineAsync(MosquittoClient client)
-    {
-        var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_inflightGate)
-        {
-            _controlAck = ack;
-            if (client.TryPublish(_topics.Status, StatusPayload(_status with { State = "offline", Reason = "shutdown" }), 1, true, null, out var mid) != 0)
-            {
-                return;
-            }
-
-            _controlMid = mid;
-        }
-
-        await Task.WhenAny(ack.Task, Task.Delay(TimeSpan.FromSeconds(2)));
-    }
-
-    private void PublishStatus(MosquittoClient client, StatusBody status) => client.TryPublish(_topics.Status, StatusPayload(status), 1, true, null, out _);
-
     private byte[] StatusPayload(StatusBody status)
     {
-        var header = new EnvelopeHeader(Schemas.Status, _options.DeviceId, _outbox.BootEpoch, _outbox.LastSeq, _time.GetUtcNow());
+        var header = new EnvelopeHeader(Schemas.Status, _outbox.DeviceId, _outbox.BootEpoch, _outbox.LastSeq, _time.GetUtcNow());
         return Envelope.Write(header, status, MessagesJsonContext.Default.StatusBody);
     }
-
-    /// <summary>Reads the verb's JSON args into a typed value (for handlers that want records, not JsonElement).</summary>
-    public static T? Args<T>(CommandRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) => request.Args.Deserialize(typeInfo);
 }

@@ -4,7 +4,7 @@ using EdgeInspect.Core.Frames;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Records;
-using EdgeInspect.Worker.Link;
+using EdgeInspect.Worker.OutboxStage;
 
 namespace EdgeInspect.Benchmarks.Link;
 
@@ -42,7 +42,7 @@ public class RecordPublishingBenchmarks
         };
         _body = RecordJson.SerializeToUtf8(_record);
         _folder = Directory.CreateTempSubdirectory("edgeinspect-outbox-bench-").FullName;
-        _outbox = Outbox.Open(new LinkOptions { OutboxPath = Path.Combine(_folder, "outbox.db"), OutboxMaxRecords = 100_000_000, OutboxMaxBytes = 1L << 40 });
+        _outbox = Outbox.Open(new OutboxOptions { Path = Path.Combine(_folder, "outbox.db"), MaxRecords = 100_000_000, MaxBytes = 1L << 40 }, "bench-01");
     }
 
     [GlobalCleanup]

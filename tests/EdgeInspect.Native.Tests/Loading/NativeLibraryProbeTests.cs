@@ -80,11 +80,11 @@ public sealed class NativeLibraryProbeTests
     public void Override_To_A_File_That_Is_Not_A_Library_Says_It_Did_Not_Load()
     {
         using var dir = new TempDirectory();
-        var bogus = dir.File("libmosquitto.so.1");
+        var bogus = dir.File("libgpiod.so.2");
         File.WriteAllText(bogus, "not an ELF file");
 
         var e = Assert.Throws<NativeLibraryMissingException>(() =>
-            NativeLibraries.Probe(NativeLibraries.Mosquitto, v => v == "EDGEINSPECT_MOSQUITTO_LIBRARY" ? bogus : null, dir.Path));
+            NativeLibraries.Probe(NativeLibraries.Gpiod, v => v == "EDGEINSPECT_GPIOD_LIBRARY" ? bogus : null, dir.Path));
 
         Assert.Contains("exists but did not load", e.Message);
     }

@@ -1,6 +1,5 @@
 using EdgeInspect.Native;
 using EdgeInspect.Native.Gpiod;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.Onnx;
 using EdgeInspect.Native.OpenCv;
 
@@ -25,12 +24,6 @@ public sealed class NativeSmokeTests
         var build = OpenCvInfo.BuildInformation();
         Assert.Matches(@"FFMPEG:\s+YES", build);
         Assert.Matches(@"v4l/v4l2:\s+YES", build);
-    }
-
-    [Fact]
-    public void Libmosquitto_Reports_Version_2()
-    {
-        Assert.Equal(2, MosquittoInfo.LibraryVersion().Major);
     }
 
     [Fact]

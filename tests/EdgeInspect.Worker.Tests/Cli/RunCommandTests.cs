@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Demo;
+using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.Cli;
 using Microsoft.Data.Sqlite;
 
@@ -26,7 +27,8 @@ public sealed class RunCommandTests
               "automation": { "mode": "shadow", "verdictTimeout": "00:00:05" },
               "capture": { "cameraId": "cam0", "source": "folder:{{Path.Combine(holdout, "frames")}}", "endOfStream": "loop" },
               "model": { "package": "{{Path.Combine(RepoPaths.Models, "reference")}}", "modelsFolder": "{{RepoPaths.Models}}" },
-              "link": { "host": "127.0.0.1", "port": {{broker.Port}}, "outboxPath": "{{outbox}}" },
+              "link": { "host": "127.0.0.1", "port": {{broker.Port}} },
+              "outbox": { "path": "{{outbox}}" },
               "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.300", "responseJitter": "00:00:00.050" } },
               "samples": { "folder": "{{dir.File("samples")}}", "randomFraction": 0, "saveDisagreements": false, "saveUncertain": false },
               "pipeline": { "labels": "{{Path.Combine(holdout, "labels.csv")}}" }
@@ -35,7 +37,7 @@ public sealed class RunCommandTests
 
         var results = new ConcurrentDictionary<long, long>();
         var statuses = new ConcurrentQueue<string>();
-        using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = broker.Port, ClientId = "run-sub" });
+        await using var subscriber = new MqttConnection(new MqttConnectionOptions { Host = "127.0.0.1", Port = broker.Port, ClientId = "run-sub" });
         subscriber.MessageReceived += message =>
         {
             using var document = JsonDocument.Parse(message.Payload);
@@ -49,7 +51,7 @@ public sealed class RunCommandTests
                 statuses.Enqueue(root.GetProperty("body").GetProperty("state").GetString()!);
             }
         };
-        subscriber.Connected += _ => subscriber.Subscribe("edgeinspect/s/a/l/run1/#", 1);
+        subscriber.Subscribe("edgeinspect/s/a/l/run1/#");
         subscriber.Start();
         Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
 
@@ -143,7 +145,8 @@ public sealed class RunCommandTests
               "automation": { "mode": "{{mode}}", "verdictTimeout": "00:00:05" },
               "capture": { "cameraId": "{{camera}}", "source": "folder:{{Path.Combine(holdout, "frames")}}", "endOfStream": "loop", "targetFps": 50 },
               "model": { "package": "{{Path.Combine(RepoPaths.Models, "reference")}}", "modelsFolder": "{{RepoPaths.Models}}" },
-              "link": { "host": "127.0.0.1", "port": {{broker.Port}}, "outboxPath": "{{dir.File("outbox.db")}}" },
+              "link": { "host": "127.0.0.1", "port": {{broker.Port}} },
+              "outbox": { "path": "{{dir.File("outbox.db")}}" },
               "inspector": { "backend": "scripted", "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.020", "responseJitter": "00:00:00.010" } },
               "samples": { "folder": "{{dir.File("samples")}}", "randomFraction": 0, "saveDisagreements": false, "saveUncertain": false },
               "pipeline": { "labels": "{{Path.Combine(holdout, "labels.csv")}}" }
@@ -153,7 +156,7 @@ public sealed class RunCommandTests
 
         var modes = new ConcurrentQueue<string>();
         var events = new ConcurrentQueue<string>();
-        using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = broker.Port, ClientId = "reload-sub" });
+        await using var subscriber = new MqttConnection(new MqttConnectionOptions { Host = "127.0.0.1", Port = broker.Port, ClientId = "reload-sub" });
         subscriber.MessageReceived += message =>
         {
             using var document = JsonDocument.Parse(message.Payload);
@@ -167,7 +170,7 @@ public sealed class RunCommandTests
                 events.Enqueue(body.GetProperty("message").GetString()!);
             }
         };
-        subscriber.Connected += _ => subscriber.Subscribe("edgeinspect/s/a/l/reload1/#", 1);
+        subscriber.Subscribe("edgeinspect/s/a/l/reload1/#");
         subscriber.Start();
         Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
 

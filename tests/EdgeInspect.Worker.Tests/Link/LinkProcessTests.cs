@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Demo;
 
 namespace EdgeInspect.Worker.Tests.Link;
 
@@ -71,7 +71,7 @@ public sealed class LinkProcessTests
     {
         using var dir = new TempDirectory("ei-will");
         using var broker = await MosquittoBroker.StartAsync();
-        using var gateway = await GatewaySubscriber.StartAsync(broker.Port, $"{Base}/status");
+        await using var gateway = await GatewaySubscriber.StartAsync(broker.Port, $"{Base}/status");
         using var soak = new Soak(broker.Port, dir.File("o.db"), 1_000_000, 5);
         await gateway.WaitForAsync(m => m.Body.GetProperty("state").GetString() == "online", TimeSpan.FromSeconds(30));
 
@@ -86,7 +86,7 @@ public sealed class LinkProcessTests
     {
         using var dir = new TempDirectory("ei-crash");
         using var broker = await MosquittoBroker.StartAsync();
-        using var gateway = await GatewaySubscriber.StartAsync(broker.Port, $"{Base}/result");
+        await using var gateway = await GatewaySubscriber.StartAsync(broker.Port, $"{Base}/result");
         var outbox = dir.File("o.db");
         long committedBeforeKill;
         using (var soak = new Soak(broker.Port, outbox, 1_000_000, 1))

@@ -6,9 +6,10 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
-using EdgeInspect.Native.Mosquitto;
 using EdgeInspect.Native.OpenCv;
 using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.Demo;
+using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.Configuration;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
@@ -307,7 +308,8 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
               "automation": { "mode": "{{mode}}", "canaryFraction": {{canaryFraction.ToString(CultureInfo.InvariantCulture)}}, "auditFraction": 0.02, "verdictTimeout": "00:00:05" },
               "capture": { "cameraId": "cam-e2e", "source": "file:{{fixture.Video}}", "endOfStream": "{{(loopUntilParts is null ? "stop" : "loop")}}", "mode": "{{(triggered ? "triggered" : "freeRun")}}" },
               "model": { "package": "{{Path.Combine(fixture.ModelsFolder, "reference")}}", "modelsFolder": "{{fixture.ModelsFolder}}" },
-              "link": { "host": "127.0.0.1", "port": {{fixture.Broker.Port}}, "outboxPath": "{{Path.Combine(work, "outbox.db")}}" },
+              "link": { "host": "127.0.0.1", "port": {{fixture.Broker.Port}} },
+              "outbox": { "path": "{{Path.Combine(work, "outbox.db")}}" },
               "inspector": { "backend": "scripted", "positions": [{{string.Join(",", (positions ?? []).Select(p => $"{{\"name\": \"{p}\"}}"))}}], "scripted": { "position": "left", "inspectorId": "ana", "errorRate": 0.03, "responseDelay": "00:00:00.010", "responseJitter": "00:00:00.005", "seed": 11 } },
               "samples": { "folder": "{{Path.Combine(work, "samples")}}", "randomFraction": 0.0, "saveDisagreements": true, "saveUncertain": false },
               "pipeline": { "labels": "{{fixture.Labels}}", "metricsInterval": "00:00:01" }
@@ -320,7 +322,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
 
         var results = new ConcurrentDictionary<(long Epoch, long Seq), JsonElement>();
         var baseTopic = $"edgeinspect/test/a1/l1/{stationName}";
-        using var subscriber = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-sub-" + name });
+        await using var subscriber = new MqttConnection(new MqttConnectionOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-sub-" + name });
         subscriber.MessageReceived += message =>
         {
             using var document = JsonDocument.Parse(message.Payload);
@@ -334,11 +336,11 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
                 responses?.Enqueue(root.GetProperty("body").Clone());
             }
         };
-        subscriber.Connected += _ => subscriber.Subscribe(baseTopic + "/#", 1);
+        subscriber.Subscribe(baseTopic + "/#");
         subscriber.Start();
         Assert.True(await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
 
-        using var publisher = new MosquittoClient(new MosquittoClientOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-pub-" + name });
+        await using var publisher = new MqttConnection(new MqttConnectionOptions { Host = "127.0.0.1", Port = fixture.Broker.Port, ClientId = "e2e-pub-" + name });
         publisher.Start();
         Assert.True(await publisher.WaitConnectedAsync(TimeSpan.FromSeconds(10)));
 
@@ -357,8 +359,7 @@ public sealed class StationEndToEndTests(StationFixture fixture) : IClassFixture
                 (verb, args) =>
                 {
                     var body = $$"""{"correlationId":"c{{Interlocked.Increment(ref correlation)}}","args":{{args}}}""";
-                    publisher.Publish($"{baseTopic}/cmd/{verb}", Encoding.UTF8.GetBytes(body), 1);
-                    return Task.Delay(300);
+                    return publisher.PublishAsync($"{baseTopic}/cmd/{verb}", Encoding.UTF8.GetBytes(body)).ContinueWith(_ => Task.Delay(300), TaskScheduler.Default).Unwrap();
                 },
                 () => counter.Parts,
                 () => stop.Cancel());

@@ -1,10 +1,13 @@
 using EdgeInspect.Core.Messages;
 using Microsoft.Data.Sqlite;
 
-namespace EdgeInspect.Worker.Link;
+namespace EdgeInspect.Worker.OutboxStage;
 
-/// <summary>One durable outbox row: the complete MQTT message, envelope included.</summary>
-public sealed record OutboxRecord(long Seq, MessageKind Kind, string Topic, byte[] Payload);
+/// <summary>One durable outbox row: a stream message, envelope included. Where it is published is the link's business.</summary>
+public sealed record OutboxRecord(long Seq, MessageKind Kind, byte[] Payload);
+
+/// <summary>The latest retained state of one (kind, key), e.g. (Alert, "drift"): republished by the link on every connect.</summary>
+public sealed record RetainedRecord(MessageKind Kind, string Key, byte[] Payload);
 
 /// <summary>
 /// The SQLite side of the outbox (WAL). Two connections: the writer, used only by the outbox's writer task (inserts,
@@ -12,9 +15,11 @@ public sealed record OutboxRecord(long Seq, MessageKind Kind, string Topic, byte
 /// committed row without blocking the writer.
 /// </summary>
 /// <remarks>
-/// Tables: <c>outbox(seq, kind, topic, payload, created_ms)</c>; <c>meta(key, value)</c> holding <c>boot_epoch</c> and
-/// <c>last_seq</c> (so seq keeps increasing after the outbox empties); <c>retained(topic, payload)</c>, the latest
-/// retained state per topic. Not thread-safe by itself; see the connection ownership above.
+/// Tables: <c>outbox(seq, kind, payload, created_ms)</c>; <c>meta(key, value)</c> holding <c>boot_epoch</c> and
+/// <c>last_seq</c> (so seq keeps increasing after the outbox empties); <c>retained(kind, key, payload)</c>, the latest
+/// retained state per kind and key. No topics: a file outlives a change of broker prefix or station name.
+/// Files of the first layout (a <c>topic</c> column, user_version 0) are migrated in place at open, records kept.
+/// Not thread-safe by itself; see the connection ownership above.
 /// </remarks>
 internal sealed class OutboxStore : IDisposable
 {
@@ -48,21 +53,25 @@ internal sealed class OutboxStore : IDisposable
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
             PRAGMA busy_timeout=5000;
-            CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS outbox_kind_seq ON outbox(kind, seq);
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS retained(topic TEXT PRIMARY KEY, payload BLOB NOT NULL);
+            """);
+        MigrateFirstLayout(_writer);
+        Execute(_writer, """
+            CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS outbox_kind_seq ON outbox(kind, seq);
+            CREATE TABLE IF NOT EXISTS retained(kind INTEGER NOT NULL, key TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY(kind, key));
+            PRAGMA user_version = 2;
             """);
 
         _reader = new SqliteConnection(connectionString);
         _reader.Open();
         Execute(_reader, "PRAGMA busy_timeout=5000;");
 
-        _insert = Prepare(_writer, "INSERT INTO outbox(seq, kind, topic, payload, created_ms) VALUES ($seq, $kind, $topic, $payload, $created)", "$seq", "$kind", "$topic", "$payload", "$created");
+        _insert = Prepare(_writer, "INSERT INTO outbox(seq, kind, payload, created_ms) VALUES ($seq, $kind, $payload, $created)", "$seq", "$kind", "$payload", "$created");
         _delete = Prepare(_writer, "DELETE FROM outbox WHERE seq = $seq RETURNING length(payload), kind", "$seq");
         _dropOldestMetrics = Prepare(_writer, $"DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE kind = {(int)MessageKind.Metrics} ORDER BY seq LIMIT 1) RETURNING length(payload)");
         _setLastSeq = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('last_seq', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
-        _readAfter = Prepare(_reader, "SELECT seq, kind, topic, payload FROM outbox WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit");
+        _readAfter = Prepare(_reader, "SELECT seq, kind, payload FROM outbox WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit");
     }
 
     /// <summary>Opens (or creates) the outbox and starts a new boot epoch: one more than any epoch this file has seen.</summary>
@@ -106,7 +115,7 @@ internal sealed class OutboxStore : IDisposable
     /// synchronous=FULL when <paramref name="fullSync"/> (results, alerts, events), else NORMAL (metrics and deletes only:
     /// losing those to a power cut means a resend or a lost snapshot, never a lost result).
     /// </summary>
-    public CommitResult Commit(IReadOnlyList<OutboxRecord> inserts, IReadOnlyList<long> acknowledged, int dropMetrics, bool fullSync, IReadOnlyList<(string Topic, byte[] Payload)> retained)
+    public CommitResult Commit(IReadOnlyList<OutboxRecord> inserts, IReadOnlyList<long> acknowledged, int dropMetrics, bool fullSync, IReadOnlyList<RetainedRecord> retained)
     {
         if (fullSync != _fullSync)
         {
@@ -126,9 +135,8 @@ internal sealed class OutboxStore : IDisposable
         {
             _insert.Parameters[0].Value = record.Seq;
             _insert.Parameters[1].Value = (int)record.Kind;
-            _insert.Parameters[2].Value = record.Topic;
-            _insert.Parameters[3].Value = record.Payload;
-            _insert.Parameters[4].Value = created;
+            _insert.Parameters[2].Value = record.Payload;
+            _insert.Parameters[3].Value = created;
             _insert.ExecuteNonQuery();
             maxSeq = Math.Max(maxSeq, record.Seq);
         }
@@ -170,13 +178,15 @@ internal sealed class OutboxStore : IDisposable
         {
             using var upsert = _writer.CreateCommand();
             upsert.Transaction = tx;
-            upsert.CommandText = "INSERT INTO retained(topic, payload) VALUES ($t, $p) ON CONFLICT(topic) DO UPDATE SET payload = excluded.payload";
-            var t = upsert.Parameters.Add("$t", SqliteType.Text);
+            upsert.CommandText = "INSERT INTO retained(kind, key, payload) VALUES ($k, $key, $p) ON CONFLICT(kind, key) DO UPDATE SET payload = excluded.payload";
+            var k = upsert.Parameters.Add("$k", SqliteType.Integer);
+            var key = upsert.Parameters.Add("$key", SqliteType.Text);
             var p = upsert.Parameters.Add("$p", SqliteType.Blob);
-            foreach (var (topic, payload) in retained)
+            foreach (var state in retained)
             {
-                t.Value = topic;
-                p.Value = payload;
+                k.Value = (int)state.Kind;
+                key.Value = state.Key;
+                p.Value = state.Payload;
                 upsert.ExecuteNonQuery();
             }
         }
@@ -194,22 +204,22 @@ internal sealed class OutboxStore : IDisposable
         using var reader = _readAfter.ExecuteReader();
         while (reader.Read())
         {
-            rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), reader.GetString(2), (byte[])reader.GetValue(3)));
+            rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));
         }
 
         return rows;
     }
 
-    /// <summary>Reader connection: the latest retained payload per topic.</summary>
-    public List<(string Topic, byte[] Payload)> ReadRetained()
+    /// <summary>Reader connection: the latest retained payload per kind and key.</summary>
+    public List<RetainedRecord> ReadRetained()
     {
         using var command = _reader.CreateCommand();
-        command.CommandText = "SELECT topic, payload FROM retained ORDER BY topic";
+        command.CommandText = "SELECT kind, key, payload FROM retained ORDER BY kind, key";
         using var reader = command.ExecuteReader();
-        var rows = new List<(string, byte[])>();
+        var rows = new List<RetainedRecord>();
         while (reader.Read())
         {
-            rows.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+            rows.Add(new RetainedRecord((MessageKind)reader.GetInt32(0), reader.GetString(1), (byte[])reader.GetValue(2)));
         }
 
         return rows;
@@ -224,6 +234,41 @@ internal sealed class OutboxStore : IDisposable
         _readAfter.Dispose();
         _reader.Dispose();
         _writer.Dispose();
+    }
+
+    /// <summary>
+    /// The first layout stored each record's full topic. A record's topic followed from its kind alone, and retained
+    /// rows were alert states (<c>…/alert/state/{name}</c>), so both convert without loss, in one transaction.
+    /// </summary>
+    private static void MigrateFirstLayout(SqliteConnection db)
+    {
+        static bool HasTopic(SqliteConnection db, string table) =>
+            Scalar(db, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'topic'") > 0;
+
+        var records = HasTopic(db, "outbox");
+        var retained = HasTopic(db, "retained");
+        if (!records && !retained)
+        {
+            return;
+        }
+
+        using var tx = db.BeginTransaction();
+        using var command = db.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = (records ? """
+            CREATE TABLE outbox_v2(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
+            INSERT INTO outbox_v2(seq, kind, payload, created_ms) SELECT seq, kind, payload, created_ms FROM outbox;
+            DROP TABLE outbox;
+            ALTER TABLE outbox_v2 RENAME TO outbox;
+            """ : string.Empty) + (retained ? $"""
+            CREATE TABLE retained_v2(kind INTEGER NOT NULL, key TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY(kind, key));
+            INSERT INTO retained_v2(kind, key, payload)
+              SELECT {(int)MessageKind.Alert}, substr(topic, instr(topic, '/alert/state/') + 13), payload FROM retained WHERE instr(topic, '/alert/state/') > 0;
+            DROP TABLE retained;
+            ALTER TABLE retained_v2 RENAME TO retained;
+            """ : string.Empty);
+        command.ExecuteNonQuery();
+        tx.Commit();
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)

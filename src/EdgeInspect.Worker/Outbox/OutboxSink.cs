@@ -3,32 +3,68 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Core.Records;
-using EdgeInspect.Worker.Link;
+using EdgeInspect.Worker.Pipeline;
 
-namespace EdgeInspect.Worker.Pipeline;
+namespace EdgeInspect.Worker.OutboxStage;
 
 /// <summary>
-/// Writes the pipeline's output into the durable outbox: results, alert transitions with retained state, events,
-/// metrics. Results are written before they are published; the link service moves them to the broker.
+/// Writes the station's output into the durable outbox: results, alert transitions with their retained state,
+/// events, metrics. Results are written before they are published; the link moves them to the broker.
 /// </summary>
 /// <remarks>
 /// Writes are pipelined: up to <see cref="MaxInFlight"/> records wait for their group commit at once, so throughput
 /// is not bound by one fsync per record. When the outbox nears its cap, in-flight writes are awaited first, so the
-/// back-pressure of a full outbox reaches the pipeline.
+/// back-pressure of a full outbox reaches the pipeline. The <see cref="IStationSink"/> methods come from the
+/// pipeline's one writer task; <see cref="RaiseAlertAsync"/> may also be called from other threads.
 /// </remarks>
-public sealed class OutboxSink(Outbox outbox) : IStationSink
+public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStationSink
 {
     public const int MaxInFlight = 256;
 
+    /// <summary>The alert the outbox's near-cap condition becomes (<see cref="NearCapAsync"/>).</summary>
+    public const string NearCapAlert = "outbox-near-cap";
+
     private readonly Queue<Task> _inFlight = new();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken) =>
-        await TrackAsync(outbox.EnqueueAsync(MessageKind.Result, RecordJson.SerializeToUtf8(part.Record), null, cancellationToken));
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Result, RecordJson.SerializeToUtf8(part.Record), cancellationToken));
 
     public async ValueTask AlertAsync(AlertTransition transition, CancellationToken cancellationToken)
     {
         await DrainAsync();
-        await outbox.RaiseAlertAsync(ToAlertBody(transition), cancellationToken);
+        await RaiseAlertAsync(ToAlertBody(transition), cancellationToken);
+    }
+
+    /// <summary>Records an alert transition (stream) and its retained state under the alert's name, in that order.</summary>
+    public async ValueTask RaiseAlertAsync(AlertBody alert, CancellationToken cancellationToken = default)
+    {
+        await outbox.EnqueueAsync(MessageKind.Alert, alert, MessagesJsonContext.Default.AlertBody, cancellationToken);
+        var state = new AlertStateBody(alert.Name, alert.State, alert.Severity, alert.Message, _time.GetUtcNow());
+        await outbox.SetRetainedAsync(MessageKind.Alert, alert.Name, Schemas.AlertState,
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, MessagesJsonContext.Default.AlertStateBody), cancellationToken);
+    }
+
+    /// <summary>
+    /// The outbox's near-cap condition as the retained <see cref="NearCapAlert"/> alert (raised, or cleared when it drains).
+    /// Subscribe it to <see cref="Outbox.NearCapChanged"/>: <c>outbox.NearCapChanged += fill => _ = sink.NearCapAsync(fill);</c>
+    /// </summary>
+    public async Task NearCapAsync(OutboxFill fill)
+    {
+        var alert = new AlertBody(
+            NearCapAlert,
+            fill.NearCap ? AlertStates.Raised : AlertStates.Cleared,
+            "warning",
+            fill.NearCap ? "The outbox is nearly full: the plant link is not keeping up; results will be held back at the cap." : "The outbox is draining again.",
+            new Dictionary<string, double> { ["depth"] = fill.Depth, ["bytes"] = fill.Bytes, ["fill"] = Math.Round(fill.Fill, 4), ["capRecords"] = fill.CapRecords });
+        try
+        {
+            await RaiseAlertAsync(alert);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        {
+            // Shutting down: the state is evaluated again on the next start.
+        }
     }
 
     public async ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken)
@@ -41,17 +77,17 @@ public sealed class OutboxSink(Outbox outbox) : IStationSink
             CaptureEventKind.FrozenStream => ("frozen_stream", true),
             _ => ("frozen_stream", false),
         };
-        await outbox.RaiseAlertAsync(
+        await RaiseAlertAsync(
             new AlertBody($"{alert.CameraId}.{name}", raised ? AlertStates.Raised : AlertStates.Cleared, raised ? "critical" : "info", alert.Message,
                 new Dictionary<string, double> { ["lastSeq"] = alert.LastSeq }),
             cancellationToken);
     }
 
     public async ValueTask EventAsync(EventBody body, CancellationToken cancellationToken) =>
-        await TrackAsync(outbox.EnqueueAsync(MessageKind.Event, body, MessagesJsonContext.Default.EventBody, null, cancellationToken));
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Event, body, MessagesJsonContext.Default.EventBody, cancellationToken));
 
     public async ValueTask MetricsAsync(MetricsBody body, CancellationToken cancellationToken) =>
-        await TrackAsync(outbox.EnqueueAsync(MessageKind.Metrics, body, MessagesJsonContext.Default.MetricsBody, null, cancellationToken));
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Metrics, body, MessagesJsonContext.Default.MetricsBody, cancellationToken));
 
     /// <summary>Waits until every record handed over so far is on disk.</summary>
     public async ValueTask DrainAsync()

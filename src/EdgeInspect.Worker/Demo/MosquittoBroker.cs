@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EdgeInspect.Native.Mosquitto;
+namespace EdgeInspect.Worker.Demo;
 
-/// <summary>TLS listener files for <see cref="MosquittoBroker"/> (PEM).</summary>
-public sealed record BrokerTls(string CaFile, string CertFile, string KeyFile);
+/// <summary>TLS listener files for <see cref="MosquittoBroker"/> (PEM); <paramref name="RequireClientCertificate"/> refuses clients without one signed by the CA.</summary>
+public sealed record BrokerTls(string CaFile, string CertFile, string KeyFile, bool RequireClientCertificate = false);
 
 /// <summary>How to run a local broker. Port 0 picks a free loopback port once; restarts keep it.</summary>
 public sealed record MosquittoBrokerOptions
@@ -26,6 +26,7 @@ public sealed record MosquittoBrokerOptions
 /// Runs the Debian <c>mosquitto</c> broker as a child process on 127.0.0.1 with a generated config, for the demo, the
 /// benchmarks and the tests. Stopped by PID with SIGTERM (so persistence is saved), never by name.
 /// </summary>
+/// <remarks>Demo and test support, not production: a station connects to the plant's broker and never starts one.</remarks>
 public sealed class MosquittoBroker : IDisposable
 {
     private readonly string _directory;
@@ -155,6 +156,15 @@ public sealed class MosquittoBroker : IDisposable
         _process = null;
     }
 
+    /// <summary>SIGHUP by PID: mosquitto reloads its config, including the ACL file, without dropping connections.</summary>
+    public void Reload()
+    {
+        if (_process is { HasExited: false } process && SafeNativeSignals.Hangup(process.Id) != 0)
+        {
+            throw new InvalidOperationException($"could not send SIGHUP to mosquitto (pid {process.Id})");
+        }
+    }
+
     public void Dispose()
     {
         Stop();
@@ -201,6 +211,10 @@ public sealed class MosquittoBroker : IDisposable
             lines.Add($"cafile {tls.CaFile}");
             lines.Add($"certfile {tls.CertFile}");
             lines.Add($"keyfile {tls.KeyFile}");
+            if (tls.RequireClientCertificate)
+            {
+                lines.Add("require_certificate true");
+            }
         }
 
         lines.AddRange(Options.ExtraLines);
@@ -245,10 +259,13 @@ public sealed class MosquittoBroker : IDisposable
 /// <summary>kill(2) by PID: .NET's Process.Kill only sends SIGKILL, which would skip the broker's persistence save.</summary>
 internal static partial class SafeNativeSignals
 {
+    private const int SigHup = 1;
     private const int SigTerm = 15;
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
     public static int Terminate(int pid) => Kill(pid, SigTerm);
+
+    public static int Hangup(int pid) => Kill(pid, SigHup);
 }

@@ -4,30 +4,35 @@ using EdgeInspect.Core.Messages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace EdgeInspect.Worker.Link;
+namespace EdgeInspect.Worker.OutboxStage;
+
+/// <summary>How full the outbox is, when it crosses its near-cap line in either direction.</summary>
+/// <param name="NearCap">True when the fill reached <see cref="OutboxOptions.NearCapFraction"/>; false when it fell back below 80% of it.</param>
+/// <param name="Fill">Records or bytes against their cap, whichever is higher (0..1).</param>
+/// <param name="Depth">Records in the outbox.</param>
+/// <param name="Bytes">Payload bytes in the outbox.</param>
+/// <param name="CapRecords">The record cap.</param>
+public readonly record struct OutboxFill(bool NearCap, double Fill, long Depth, long Bytes, long CapRecords);
 
 /// <summary>
 /// The one durable queue between the pipeline and the plant: every stream message is written here, fsynced, and only
-/// then published; it leaves after the broker's PUBACK. Assigns the per-device seq (monotonic across restarts) and
-/// the boot epoch.
+/// then published; it leaves when the link acknowledges it. Assigns the per-device seq (monotonic across restarts) and
+/// the boot epoch, and writes the envelope. It knows message kinds, not topics or brokers.
 /// </summary>
 /// <remarks>
-/// <para>Threading: <see cref="EnqueueAsync(MessageKind, ReadOnlyMemory{byte}, string?, CancellationToken)"/> may be called from any
+/// <para>Threading: <see cref="EnqueueAsync(MessageKind, ReadOnlyMemory{byte}, CancellationToken)"/> may be called from any
 /// number of threads. A single writer task batches whatever is waiting into one transaction (group commit), so many
 /// concurrent producers share one fsync; a single sequential producer pays one fsync per message.</para>
 /// <para>Capacity: results, alerts, events and command responses are never dropped. At
-/// <see cref="LinkOptions.OutboxNearCapFraction"/> the outbox raises the retained alert <c>outbox-near-cap</c>; at the cap,
-/// EnqueueAsync waits until acknowledgements make room (back-pressure). Alerts may use a small reserve above the cap so
-/// that the near-cap alert itself can always be written. Metrics instead drop their oldest entries, counted in
-/// <see cref="DroppedMetrics"/>.</para>
+/// <see cref="OutboxOptions.NearCapFraction"/> the outbox raises <see cref="NearCapChanged"/> (the station turns it into the
+/// retained alert <c>outbox-near-cap</c>); at the cap, EnqueueAsync waits until acknowledgements make room
+/// (back-pressure). Alerts may use a small reserve above the cap so that an alert about the cap can always be written.
+/// Metrics instead drop their oldest entries, counted in <see cref="DroppedMetrics"/>.</para>
 /// </remarks>
 public sealed class Outbox : IAsyncDisposable
 {
-    public const string NearCapAlert = "outbox-near-cap";
-
     private readonly OutboxStore _store;
-    private readonly LinkOptions _options;
-    private readonly StationTopics _topics;
+    private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
@@ -43,30 +48,35 @@ public sealed class Outbox : IAsyncDisposable
     private long _metricsDepth;
     private long _droppedMetrics;
     private long _committed;
+    private int _heldForRoom;
     private int _nearCap;
 
-    private Outbox(OutboxStore store, long bootEpoch, LinkOptions options, TimeProvider time, ILogger logger)
+    private Outbox(OutboxStore store, long bootEpoch, OutboxOptions options, string deviceId, TimeProvider time, ILogger logger)
     {
         _store = store;
         _options = options;
-        _topics = options.Topics();
         _time = time;
         _logger = logger;
+        DeviceId = deviceId;
         BootEpoch = bootEpoch;
         _lastSeq = store.LastSeq();
         (_depth, _bytes, _metricsDepth) = store.Totals();
-        _alertReserve = Math.Max(16, options.OutboxMaxRecords / 100);
+        _alertReserve = Math.Max(16, options.MaxRecords / 100);
         _writer = Task.Run(WriterLoopAsync);
     }
 
     /// <summary>Opens the outbox file, starting a new boot epoch. Records a crash left behind are kept and published first.</summary>
-    public static Outbox Open(LinkOptions options, TimeProvider? time = null, ILogger<Outbox>? logger = null)
+    /// <param name="options">Where and how much.</param>
+    /// <param name="deviceId">The station's device id (the <c>station</c> section), carried in every envelope.</param>
+    /// <param name="time">The clock for envelope timestamps.</param>
+    /// <param name="logger">Logging.</param>
+    public static Outbox Open(OutboxOptions options, string deviceId, TimeProvider? time = null, ILogger<Outbox>? logger = null)
     {
-        var store = OutboxStore.Open(options.OutboxPath, out var epoch);
-        var outbox = new Outbox(store, epoch, options, time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
+        var store = OutboxStore.Open(options.Path, out var epoch);
+        var outbox = new Outbox(store, epoch, options, deviceId, time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
         if (outbox.Depth > 0)
         {
-            outbox._logger.LogInformation("Outbox {Path} resumes with {Depth} unsent records (boot epoch {Epoch})", options.OutboxPath, outbox.Depth, epoch);
+            outbox._logger.LogInformation("Outbox {Path} resumes with {Depth} unsent records (boot epoch {Epoch})", options.Path, outbox.Depth, epoch);
         }
 
         return outbox;
@@ -74,14 +84,14 @@ public sealed class Outbox : IAsyncDisposable
 
     public long BootEpoch { get; }
 
-    public string DeviceId => _options.DeviceId;
+    public string DeviceId { get; }
 
-    public StationTopics Topics => _topics;
+    public OutboxOptions Options => _options;
 
     /// <summary>The latest seq handed out.</summary>
     public long LastSeq => Interlocked.Read(ref _lastSeq);
 
-    /// <summary>Records waiting for a PUBACK (committed or about to be).</summary>
+    /// <summary>Records waiting for acknowledgement (committed or about to be).</summary>
     public long Depth => Interlocked.Read(ref _depth);
 
     public long Bytes => Interlocked.Read(ref _bytes);
@@ -93,15 +103,28 @@ public sealed class Outbox : IAsyncDisposable
 
     public bool IsNearCap => Volatile.Read(ref _nearCap) == 1;
 
+    /// <summary>Enqueues waiting for room right now (back-pressure at the cap).</summary>
+    public int HeldForRoom => Volatile.Read(ref _heldForRoom);
+
+    /// <summary>Records or bytes against their cap, whichever is higher (0..1).</summary>
+    public double Fill => Math.Max((double)Depth / _options.MaxRecords, (double)Bytes / _options.MaxBytes);
+
+    /// <summary>
+    /// Raised when the fill crosses <see cref="OutboxOptions.NearCapFraction"/> (up) or 80% of it (down), at most once
+    /// per crossing, on the thread that changed the fill. Handlers must not block; they may enqueue (alerts have a reserve).
+    /// </summary>
+    public event Action<OutboxFill>? NearCapChanged;
+
+    /// <summary>Raised after retained state is stored, so a connected link publishes it at once.</summary>
+    public event Action<RetainedRecord>? RetainedChanged;
+
     /// <summary>Writes a stream message (envelope around <paramref name="bodyJson"/>) and returns its seq once it is on disk.</summary>
-    /// <param name="kind">Decides topic, durability and what happens when full.</param>
+    /// <param name="kind">Decides durability and what happens when full (and, for the link, the topic).</param>
     /// <param name="bodyJson">One JSON value: the body of the envelope.</param>
-    /// <param name="topicSuffix">Topic under the station base; the kind's default ("result", "alert"...) when null.</param>
     /// <param name="cancellationToken">Cancels a wait for room; a message already handed to the writer is still written.</param>
     /// <returns>The seq; -1 when a metrics snapshot was dropped because the outbox is full of records that may not be dropped.</returns>
-    public async ValueTask<long> EnqueueAsync(MessageKind kind, ReadOnlyMemory<byte> bodyJson, string? topicSuffix = null, CancellationToken cancellationToken = default)
+    public async ValueTask<long> EnqueueAsync(MessageKind kind, ReadOnlyMemory<byte> bodyJson, CancellationToken cancellationToken = default)
     {
-        var topic = _topics.Of(topicSuffix ?? StationTopics.Suffix(kind));
         var dropOldest = 0;
         if (kind.IsDroppable())
         {
@@ -121,12 +144,12 @@ public sealed class Outbox : IAsyncDisposable
             await WaitForRoomAsync(bodyJson.Length, kind == MessageKind.Alert ? _alertReserve : 0, cancellationToken);
         }
 
-        var work = new Work(kind, dropOldest);
+        var work = new Work(dropOldest);
         lock (_seqGate)
         {
             var seq = ++_lastSeq;
-            var header = new EnvelopeHeader(kind.Schema(), _options.DeviceId, BootEpoch, seq, _time.GetUtcNow());
-            work.Record = new OutboxRecord(seq, kind, topic, Envelope.Write(header, bodyJson.Span));
+            var header = new EnvelopeHeader(kind.Schema(), DeviceId, BootEpoch, seq, _time.GetUtcNow());
+            work.Record = new OutboxRecord(seq, kind, Envelope.Write(header, bodyJson.Span));
             Interlocked.Increment(ref _depth);
             Interlocked.Add(ref _bytes, work.Record.Payload.Length);
             if (kind == MessageKind.Metrics)
@@ -147,45 +170,34 @@ public sealed class Outbox : IAsyncDisposable
     }
 
     /// <summary>Serializes <paramref name="body"/> with source-generated metadata and enqueues it.</summary>
-    public ValueTask<long> EnqueueAsync<T>(MessageKind kind, T body, JsonTypeInfo<T> typeInfo, string? topicSuffix = null, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(kind, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, typeInfo), topicSuffix, cancellationToken);
+    public ValueTask<long> EnqueueAsync<T>(MessageKind kind, T body, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(kind, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, typeInfo), cancellationToken);
 
     /// <summary>
-    /// Sets retained state under <paramref name="topicSuffix"/> (e.g. "alert/state/drift"): stored durably, published
-    /// when connected and again after every reconnect. Last value wins; it does not consume a seq (it carries the latest).
+    /// Sets the retained state of (<paramref name="kind"/>, <paramref name="key"/>), e.g. (Alert, "drift"): stored durably,
+    /// published when connected and again after every reconnect. Last value wins; it does not consume a seq (it carries the latest).
     /// </summary>
-    public async ValueTask SetRetainedAsync(string topicSuffix, string schema, ReadOnlyMemory<byte> bodyJson, CancellationToken cancellationToken = default)
+    public async ValueTask SetRetainedAsync(MessageKind kind, string key, string schema, ReadOnlyMemory<byte> bodyJson, CancellationToken cancellationToken = default)
     {
-        var header = new EnvelopeHeader(schema, _options.DeviceId, BootEpoch, LastSeq, _time.GetUtcNow());
-        var work = new Work(null, 0) { Retained = (_topics.Of(topicSuffix), Envelope.Write(header, bodyJson.Span)) };
+        var header = new EnvelopeHeader(schema, DeviceId, BootEpoch, LastSeq, _time.GetUtcNow());
+        var state = new RetainedRecord(kind, key, Envelope.Write(header, bodyJson.Span));
+        var work = new Work(0) { Retained = state };
         if (!_work.Writer.TryWrite(work))
         {
             throw new ObjectDisposedException(nameof(Outbox));
         }
 
         await work.Done.Task.WaitAsync(cancellationToken);
-        RetainedChanged?.Invoke(work.Retained.Value.Topic, work.Retained.Value.Payload);
+        RetainedChanged?.Invoke(state);
     }
-
-    /// <summary>Records an alert transition (stream) and its retained state, in that order.</summary>
-    public async ValueTask RaiseAlertAsync(AlertBody alert, CancellationToken cancellationToken = default)
-    {
-        await EnqueueAsync(MessageKind.Alert, alert, MessagesJsonContext.Default.AlertBody, null, cancellationToken);
-        var state = new AlertStateBody(alert.Name, alert.State, alert.Severity, alert.Message, _time.GetUtcNow());
-        await SetRetainedAsync($"alert/state/{alert.Name}", Schemas.AlertState,
-            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, MessagesJsonContext.Default.AlertStateBody), cancellationToken);
-    }
-
-    /// <summary>Raised after retained state is stored (topic, full payload), so a connected link publishes it at once.</summary>
-    public event Action<string, byte[]>? RetainedChanged;
 
     /// <summary>Called by the link when the broker acknowledged <paramref name="seq"/>; the row is deleted in the next group commit.</summary>
-    internal void Acknowledge(long seq) => _work.Writer.TryWrite(new Work(null, 0) { Acknowledged = seq });
+    internal void Acknowledge(long seq) => _work.Writer.TryWrite(new Work(0) { Acknowledged = seq });
 
     /// <summary>Drain side (one caller at a time): committed records after <paramref name="afterSeq"/> in seq order.</summary>
     internal List<OutboxRecord> ReadAfter(long afterSeq, int limit) => _store.ReadAfter(afterSeq, limit);
 
-    internal List<(string Topic, byte[] Payload)> ReadRetained() => _store.ReadRetained();
+    internal List<RetainedRecord> ReadRetained() => _store.ReadRetained();
 
     /// <summary>Waits until new records are committed, or the timeout passes.</summary>
     internal Task<bool> WaitForRecordsAsync(TimeSpan timeout, CancellationToken cancellationToken) => _newRecords.WaitAsync(timeout, cancellationToken);
@@ -199,10 +211,28 @@ public sealed class Outbox : IAsyncDisposable
     }
 
     private bool IsFull(int payloadBytes, long reserve) =>
-        Interlocked.Read(ref _depth) >= _options.OutboxMaxRecords + reserve
-        || Interlocked.Read(ref _bytes) + payloadBytes > _options.OutboxMaxBytes + (reserve * 4096);
+        Interlocked.Read(ref _depth) >= _options.MaxRecords + reserve
+        || Interlocked.Read(ref _bytes) + payloadBytes > _options.MaxBytes + (reserve * 4096);
 
     private async ValueTask WaitForRoomAsync(int payloadBytes, long reserve, CancellationToken cancellationToken)
+    {
+        if (!IsFull(payloadBytes, reserve))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _heldForRoom);
+        try
+        {
+            await WaitUntilRoomAsync(payloadBytes, reserve, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _heldForRoom);
+        }
+    }
+
+    private async Task WaitUntilRoomAsync(int payloadBytes, long reserve, CancellationToken cancellationToken)
     {
         var warned = false;
         while (IsFull(payloadBytes, reserve))
@@ -231,33 +261,30 @@ public sealed class Outbox : IAsyncDisposable
 
     private void CheckNearCap()
     {
-        var fill = Math.Max((double)Depth / _options.OutboxMaxRecords, (double)Bytes / _options.OutboxMaxBytes);
-        if (fill >= _options.OutboxNearCapFraction && Interlocked.CompareExchange(ref _nearCap, 1, 0) == 0)
+        var fill = Fill;
+        bool? nearCap = null;
+        if (fill >= _options.NearCapFraction && Interlocked.CompareExchange(ref _nearCap, 1, 0) == 0)
         {
-            _ = ReportNearCapAsync(true, fill);
+            nearCap = true;
         }
-        else if (fill < _options.OutboxNearCapFraction * 0.8 && Interlocked.CompareExchange(ref _nearCap, 0, 1) == 1)
+        else if (fill < _options.NearCapFraction * 0.8 && Interlocked.CompareExchange(ref _nearCap, 0, 1) == 1)
         {
-            _ = ReportNearCapAsync(false, fill);
+            nearCap = false;
         }
-    }
 
-    private async Task ReportNearCapAsync(bool raised, double fill)
-    {
+        if (nearCap is not { } crossed)
+        {
+            return;
+        }
+
+        _logger.Log(crossed ? LogLevel.Warning : LogLevel.Information, "Outbox {State}: {Fill:P0} full ({Depth} records)", crossed ? "near its cap" : "back below its cap", fill, Depth);
         try
         {
-            _logger.Log(raised ? LogLevel.Warning : LogLevel.Information, "Outbox {State}: {Fill:P0} full ({Depth} records)", raised ? "near its cap" : "back below its cap", fill, Depth);
-            var alert = new AlertBody(
-                NearCapAlert,
-                raised ? AlertStates.Raised : AlertStates.Cleared,
-                "warning",
-                raised ? "The outbox is nearly full: the plant link is not keeping up; results will be held back at the cap." : "The outbox is draining again.",
-                new Dictionary<string, double> { ["depth"] = Depth, ["bytes"] = Bytes, ["fill"] = Math.Round(fill, 4), ["capRecords"] = _options.OutboxMaxRecords });
-            await RaiseAlertAsync(alert);
+            NearCapChanged?.Invoke(new OutboxFill(crossed, fill, Depth, Bytes, _options.MaxRecords));
         }
-        catch (Exception e) when (e is ObjectDisposedException or ChannelClosedException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Shutting down: the state is re-evaluated on the next start.
+            _logger.LogError(e, "An outbox near-cap handler failed");
         }
     }
 
@@ -267,7 +294,7 @@ public sealed class Outbox : IAsyncDisposable
         var batch = new List<Work>(4096);
         var inserts = new List<OutboxRecord>(4096);
         var acks = new List<long>(4096);
-        var retained = new List<(string, byte[])>();
+        var retained = new List<RetainedRecord>();
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -339,17 +366,15 @@ public sealed class Outbox : IAsyncDisposable
         }
     }
 
-    private sealed class Work(MessageKind? kind, int dropOldestMetrics)
+    private sealed class Work(int dropOldestMetrics)
     {
-        public MessageKind? Kind { get; } = kind;
-
         public int DropOldestMetrics { get; } = dropOldestMetrics;
 
         public OutboxRecord? Record { get; set; }
 
         public long? Acknowledged { get; init; }
 
-        public (string Topic, byte[] Payload)? Retained { get; init; }
+        public RetainedRecord? Retained { get; init; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
