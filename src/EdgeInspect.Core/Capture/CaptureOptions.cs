@@ -98,9 +98,9 @@ public sealed class CaptureOptions : IConfigSection
 
     public void Validate(string path, ICollection<ConfigError> errors)
     {
-        if (string.IsNullOrWhiteSpace(CameraId))
+        if (Names.Problem(CameraId) is { } cameraProblem)
         {
-            errors.Add(new(ConfigPath.Join(path, nameof(CameraId)), "is empty", "a camera name such as cam0"));
+            errors.Add(new(ConfigPath.Join(path, nameof(CameraId)), cameraProblem, "a camera name such as cam0"));
         }
 
         if (!CaptureSource.TryParse(Source, out _, out var problem))

@@ -44,9 +44,11 @@ public sealed class InspectorRoster
 
     public IReadOnlyCollection<string> Positions => _inspectors.Keys.ToArray();
 
+    /// <summary>False for an unknown position.</summary>
+    /// <exception cref="ArgumentException">The id is blank or holds control characters (<see cref="Names"/>): who pressed must be readable.</exception>
     public bool TrySet(string position, string inspectorId)
     {
-        ArgumentNullException.ThrowIfNull(inspectorId);
+        Names.Require(inspectorId, "inspectorId");
         if (!_inspectors.ContainsKey(position))
         {
             return false;

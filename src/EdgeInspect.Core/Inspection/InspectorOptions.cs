@@ -53,9 +53,9 @@ public sealed class InspectorOptions : IConfigSection
             errors.Add(new(ConfigPath.Join(path, "backend"), $"is {Backend}", "one of none, gpiod, keyboard, scripted"));
         }
 
-        if (string.IsNullOrWhiteSpace(Chip))
+        if (Names.Problem(Chip) is { } chipProblem)
         {
-            errors.Add(new(ConfigPath.Join(path, "chip"), "is empty", "a GPIO chip name such as gpiochip0 (`gpiodetect` lists them)"));
+            errors.Add(new(ConfigPath.Join(path, "chip"), chipProblem, "a GPIO chip name such as gpiochip0 (`gpiodetect` lists them)"));
         }
 
         if (Backend == InspectorBackendKind.Gpiod && Positions.Count == 0)
@@ -86,7 +86,11 @@ public sealed class InspectorOptions : IConfigSection
         Outputs.Validate(ConfigPath.Join(path, "outputs"), errors);
         Scripted.Validate(ConfigPath.Join(path, "scripted"), errors);
 
-        if (KeyboardPosition.Length > 0 && !names.Contains(KeyboardPosition))
+        if (KeyboardPosition is null)
+        {
+            errors.Add(new(ConfigPath.Join(path, "keyboardPosition"), "is null", "the name of one of inspector:positions, or empty for the first"));
+        }
+        else if (KeyboardPosition.Length > 0 && !names.Contains(KeyboardPosition))
         {
             errors.Add(new(ConfigPath.Join(path, "keyboardPosition"), $"is '{KeyboardPosition}', which is no configured position",
                 "the name of one of inspector:positions, or empty for the first"));
@@ -174,9 +178,15 @@ public sealed class InspectorPositionOptions
 
     internal void Validate(string path, ICollection<ConfigError> errors, bool requireButtons)
     {
-        if (string.IsNullOrWhiteSpace(Name))
+        if (Names.Problem(Name) is { } nameProblem)
         {
-            errors.Add(new(ConfigPath.Join(path, "name"), "is missing", "a position name such as left"));
+            errors.Add(new(ConfigPath.Join(path, "name"), nameProblem, "a position name such as left"));
+        }
+
+        // Empty means "unknown until a badge scan or set-inspector"; anything else must be a readable id.
+        if (InspectorId is not { Length: 0 } && Names.Problem(InspectorId) is { } idProblem)
+        {
+            errors.Add(new(ConfigPath.Join(path, "inspectorId"), idProblem, "an inspector id such as \"badge-0042\", or empty when unknown"));
         }
 
         if (requireButtons && Pass is null)
@@ -209,6 +219,11 @@ public class GpioLineOptions
 
     internal virtual void Validate(string path, ICollection<ConfigError> errors)
     {
+        if (Chip is not { Length: 0 } && Names.Problem(Chip) is { } chipProblem)
+        {
+            errors.Add(new(ConfigPath.Join(path, "chip"), chipProblem, "a GPIO chip name such as gpiochip0, or empty for the inspector section's chip"));
+        }
+
         if (Line < 0)
         {
             errors.Add(new(ConfigPath.Join(path, "line"), Line == -1 ? "is missing" : $"is {Line}",
@@ -329,6 +344,16 @@ public sealed class ScriptedInspectorOptions
 
     internal void Validate(string path, ICollection<ConfigError> errors)
     {
+        if (Position is not { Length: 0 } && Names.Problem(Position) is { } positionProblem)
+        {
+            errors.Add(new(ConfigPath.Join(path, "position"), positionProblem, "a position name such as left, or empty for the first position"));
+        }
+
+        if (Names.Problem(InspectorId) is { } idProblem)
+        {
+            errors.Add(new(ConfigPath.Join(path, "inspectorId"), idProblem, "the id its presses carry, such as \"scripted\""));
+        }
+
         if (!(ErrorRate is >= 0 and <= 1))
         {
             errors.Add(new(ConfigPath.Join(path, "errorRate"), $"is {ErrorRate}", "a probability from 0 to 1, such as 0.02"));

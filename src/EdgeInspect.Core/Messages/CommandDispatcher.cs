@@ -115,12 +115,24 @@ public sealed partial class CommandDispatcher
                 return new CommandResponseBody(null, shownVerb, false, "the body must be a JSON object");
             }
 
+            // The parser accepts strings that cannot become text (invalid UTF-8, a lone \uD800 escape); reading one
+            // later would throw. Refuse the whole body here, once, so no handler or check meets one.
+            if (BrokenText(root, "$") is { } broken)
+            {
+                return new CommandResponseBody(null, shownVerb, false, $"malformed JSON: {broken}");
+            }
+
             string? correlationId = null;
             if (root.TryGetProperty("correlationId", out var cid))
             {
                 if (cid.ValueKind != JsonValueKind.String || cid.GetString() is not { Length: > 0 and <= 128 } value)
                 {
                     return new CommandResponseBody(null, shownVerb, false, "correlationId must be a string of 1..128 characters");
+                }
+
+                if (Names.Problem(value) is { } idProblem)
+                {
+                    return new CommandResponseBody(null, shownVerb, false, $"correlationId {idProblem}");
                 }
 
                 correlationId = value;
@@ -198,6 +210,58 @@ public sealed partial class CommandDispatcher
         var rawArgs = args.ValueKind == JsonValueKind.Undefined ? string.Empty : args.GetRawText();
         var expected = CommandSignature.Compute(_hmacKey!, verb, correlationId, issued.GetString()!, rawArgs);
         return CryptographicOperations.FixedTimeEquals(given, expected) ? null : "hmac does not match";
+    }
+
+    /// <summary>Where the first string or key that does not decode to text is, or null when every one does.</summary>
+    private static string? BrokenText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return $"a key in {path} is not valid text (invalid UTF-8 or a lone surrogate escape)";
+                    }
+
+                    if (BrokenText(property.Value, $"{path}.{CommandSchema.Truncate(name)}") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (BrokenText(item, $"{path}[{index++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return $"the string at {path} is not valid text (invalid UTF-8 or a lone surrogate escape)";
+                }
+
+            default:
+                return null;
+        }
     }
 
     private static JsonElement EmptyObject()

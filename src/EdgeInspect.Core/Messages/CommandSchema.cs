@@ -5,6 +5,7 @@ namespace EdgeInspect.Core.Messages;
 /// <summary>JSON types a command argument may take.</summary>
 public enum ArgType
 {
+    /// <summary>A JSON string that is also a name (see <see cref="Names"/>): never blank, no control characters.</summary>
     String,
     Integer,
     Number,
@@ -87,6 +88,13 @@ public sealed class CommandSchema(params ArgSpec[] args)
                 }
 
                 var text = value.GetString()!;
+                // Every string arg is a name, an id or a one-line reason: blank or control characters say nothing
+                // (an empty inspectorId once made the station answer " is at left").
+                if (Names.Problem(text) is { } nameProblem)
+                {
+                    return nameProblem;
+                }
+
                 if (text.Length > spec.MaxLength)
                 {
                     return $"is {text.Length} characters; the limit is {spec.MaxLength}";

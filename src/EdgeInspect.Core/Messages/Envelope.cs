@@ -63,9 +63,9 @@ public static class Envelope
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("device", out var device) || device.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("epoch", out var epoch) || !epoch.TryGetInt64(out var epochValue)
-                || !root.TryGetProperty("seq", out var seq) || !seq.TryGetInt64(out var seqValue)
-                || !root.TryGetProperty("ts", out var ts) || !ts.TryGetDateTimeOffset(out var tsValue))
+                || !root.TryGetProperty("epoch", out var epoch) || epoch.ValueKind != JsonValueKind.Number || !epoch.TryGetInt64(out var epochValue)
+                || !root.TryGetProperty("seq", out var seq) || seq.ValueKind != JsonValueKind.Number || !seq.TryGetInt64(out var seqValue)
+                || !root.TryGetProperty("ts", out var ts) || ts.ValueKind != JsonValueKind.String || !ts.TryGetDateTimeOffset(out var tsValue))
             {
                 return false;
             }
@@ -73,8 +73,9 @@ public static class Envelope
             header = new EnvelopeHeader(schema.GetString()!, device.GetString()!, epochValue, seqValue, tsValue);
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid text (invalid UTF-8, a lone surrogate escape).
             return false;
         }
     }

@@ -78,6 +78,11 @@ public sealed class StationTopics
             return "is empty";
         }
 
+        if (Names.Problem(value) is { } problem)
+        {
+            return problem;
+        }
+
         if (value.AsSpan().IndexOfAny("/+#\0") >= 0)
         {
             return $"'{value}' contains '/', '+', '#' or NUL";

@@ -14,6 +14,12 @@ public static class ModelManifestReader
     /// <summary>The one format version this reader understands.</summary>
     public const int CurrentFormat = 1;
 
+    /// <summary>The largest input tensor side: it keeps C×H×W (the floats allocated per frame) inside an int.</summary>
+    public const int MaxTensorSide = 8192;
+
+    /// <summary>The largest ROI coordinate or size, in frame pixels: x + width always fits an int.</summary>
+    public const int MaxFramePixels = 65535;
+
     /// <summary>Parses and validates manifest JSON.</summary>
     /// <exception cref="ModelPackageException">The JSON is malformed or any field is missing or out of range.</exception>
     public static ModelManifest Parse(string json, string package = "model.json")
@@ -82,9 +88,9 @@ public static class ModelManifestReader
 
         var start = errors.Count;
         var tensor = RequiredText(i.Tensor, "input.tensor", errors);
-        if (i.Shape is null || i.Shape.Count != 4 || i.Shape.Any(v => v <= 0))
+        if (i.Shape is null || i.Shape.Count != 4 || i.Shape.Any(v => v is <= 0 or > MaxTensorSide))
         {
-            errors.Add(new("input.shape", i.Shape is null ? "is missing" : $"is [{string.Join(", ", i.Shape)}]", "[1, C, H, W] with every size > 0"));
+            errors.Add(new("input.shape", i.Shape is null ? "is missing" : $"is [{string.Join(", ", i.Shape)}]", $"[1, C, H, W] with every size from 1 to {MaxTensorSide}"));
         }
         else if (i.Shape[0] != 1)
         {
@@ -118,9 +124,10 @@ public static class ModelManifestReader
             roi = new PixelRect(x, y, w, h);
         }
 
-        var scale = FiniteNumber(i.Scale, "input.scale", "a finite number > 0, e.g. 0.00392156862745098 (1/255)", errors, v => v > 0);
-        var mean = Triple(i.Mean, "input.mean", "3 finite numbers, one per channel in pixel_order", errors, _ => true);
-        var std = Triple(i.Std, "input.std", "3 finite numbers > 0, one per channel in pixel_order", errors, v => v > 0);
+        // The preprocessor works in float32: a double that is finite but outside float32 (1e39) would become infinity.
+        var scale = FiniteNumber(i.Scale, "input.scale", "a float32 number > 0, e.g. 0.00392156862745098 (1/255)", errors, v => (float)v > 0 && float.IsFinite((float)v));
+        var mean = Triple(i.Mean, "input.mean", "3 float32 numbers, one per channel in pixel_order", errors, _ => true);
+        var std = Triple(i.Std, "input.std", "3 float32 numbers > 0, one per channel in pixel_order", errors, v => v > 0);
         if (errors.Count > start)
         {
             return null;
@@ -149,9 +156,9 @@ public static class ModelManifestReader
         {
             for (var n = 0; n < names.Count; n++)
             {
-                if (string.IsNullOrWhiteSpace(names[n]))
+                if (Names.Problem(names[n]) is { } problem)
                 {
-                    errors.Add(new($"output.class_names[{n}]", "is empty", "a class name"));
+                    errors.Add(new($"output.class_names[{n}]", problem, "a class name"));
                 }
                 else if (names.IndexOf(names[n]) != n)
                 {
@@ -246,9 +253,9 @@ public static class ModelManifestReader
 
                 for (var v = 0; v < values.Count; v++)
                 {
-                    if (!double.IsFinite(values[v]))
+                    if (!float.IsFinite((float)values[v]))
                     {
-                        errors.Add(new($"{path}.expected_output[{v}]", $"is {values[v]}", "a finite number"));
+                        errors.Add(new($"{path}.expected_output[{v}]", $"is {values[v]}", "a finite float32 number (the model's output type)"));
                     }
                 }
             }
@@ -265,9 +272,9 @@ public static class ModelManifestReader
 
     private static string? RequiredText(string? value, string path, List<ConfigError> errors)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (Names.Problem(value) is { } problem)
         {
-            errors.Add(new(path, value is null ? "is missing" : "is empty", "a non-empty string"));
+            errors.Add(new(path, problem, "a non-empty string without control characters"));
             return null;
         }
 
@@ -339,7 +346,8 @@ public static class ModelManifestReader
 
         for (var c = 0; c < 3; c++)
         {
-            if (!double.IsFinite(values[c]) || !inRange(values[c]))
+            var single = (float)values[c];
+            if (!float.IsFinite(single) || !inRange(single))
             {
                 errors.Add(new($"{path}[{c}]", $"is {values[c]}", expected));
             }
@@ -350,9 +358,9 @@ public static class ModelManifestReader
 
     private static int NonNegative(int? value, string path, List<ConfigError> errors)
     {
-        if (value is not { } v || v < 0)
+        if (value is not { } v || v is < 0 or > MaxFramePixels)
         {
-            errors.Add(new(path, value is null ? "is missing" : $"is {value}", "an integer >= 0 (frame pixels)"));
+            errors.Add(new(path, value is null ? "is missing" : $"is {value}", $"an integer from 0 to {MaxFramePixels} (frame pixels)"));
             return 0;
         }
 
@@ -361,9 +369,9 @@ public static class ModelManifestReader
 
     private static int Positive(int? value, string path, List<ConfigError> errors)
     {
-        if (value is not { } v || v <= 0)
+        if (value is not { } v || v is <= 0 or > MaxFramePixels)
         {
-            errors.Add(new(path, value is null ? "is missing" : $"is {value}", "an integer > 0 (frame pixels)"));
+            errors.Add(new(path, value is null ? "is missing" : $"is {value}", $"an integer from 1 to {MaxFramePixels} (frame pixels)"));
             return 0;
         }
 

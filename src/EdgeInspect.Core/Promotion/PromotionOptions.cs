@@ -60,9 +60,9 @@ public sealed class ShadowFallbackOptions : IConfigSection
     {
         for (var i = 0; i < Alerts.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(Alerts[i]))
+            if (Names.Problem(Alerts[i]) is { } problem)
             {
-                errors.Add(new ConfigError(ConfigPath.Join(path, $"alerts:{i.ToString(CultureInfo.InvariantCulture)}"), "is empty",
+                errors.Add(new ConfigError(ConfigPath.Join(path, $"alerts:{i.ToString(CultureInfo.InvariantCulture)}"), problem,
                     "an alert name such as \"audit-disagreement\" or a prefix such as \"drift*\""));
             }
         }

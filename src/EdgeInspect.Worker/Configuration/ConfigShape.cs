@@ -70,6 +70,14 @@ internal static class ConfigShape
                 continue;
             }
 
+            if (property.PropertyType == typeof(string) && child.Value is null && !child.GetChildren().Any()
+                && new NullabilityInfoContext().Create(property).WriteState != NullabilityState.Nullable)
+            {
+                // null, {} and [] all bind a string field to null, which the options' own checks do not expect.
+                errors.Add(new ConfigError(child.Path, "is null or an empty object or list", "a string"));
+                continue;
+            }
+
             Check(child, property.PropertyType, errors);
         }
     }

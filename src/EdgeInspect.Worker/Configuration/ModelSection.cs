@@ -1,3 +1,4 @@
+using EdgeInspect.Core;
 using EdgeInspect.Core.Configuration;
 using EdgeInspect.Core.Models;
 
@@ -32,7 +33,7 @@ public sealed class ModelSection : IConfigSection
     /// <summary>The package folder for a candidate name, refusing names that would leave <see cref="ModelsFolder"/>.</summary>
     public string CandidateFolder(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Contains('/') || name.Contains('\\') || name is "." or "..")
+        if (Names.Problem(name) is not null || name.Contains('/') || name.Contains('\\') || name is "." or "..")
         {
             throw new ArgumentException($"'{name}' is not a package name: give the name of a folder inside {ModelsFolder}, such as \"reference-score\"");
         }

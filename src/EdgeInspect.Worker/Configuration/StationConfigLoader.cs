@@ -151,7 +151,9 @@ public sealed class StationConfigLoader
         {
             if (!_sections.ContainsKey(top.Key))
             {
-                errors.Add(new ConfigError(top.Path, "is not a known section", $"one of {string.Join(", ", KnownSections)}"));
+                // A blank key ("" or " ") would give an error with no visible path.
+                var shown = string.IsNullOrWhiteSpace(top.Key) ? $"\"{top.Key}\" (a blank key)" : top.Path;
+                errors.Add(new ConfigError(shown, "is not a known section", $"one of {string.Join(", ", KnownSections)}"));
             }
         }
 

@@ -1,3 +1,4 @@
+using EdgeInspect.Core;
 using EdgeInspect.Core.Configuration;
 
 namespace EdgeInspect.Worker.Configuration;
@@ -29,9 +30,10 @@ public sealed class StationIdentityOptions : IConfigSection
         Level(path, "area", "final-assembly", Area, errors);
         Level(path, "line", "line1", Line, errors);
         Level(path, "name", "station3", Name, errors);
-        if (string.IsNullOrWhiteSpace(ConfigRevision))
+        if (Names.Problem(ConfigRevision) is { } revisionProblem)
         {
-            errors.Add(new ConfigError(ConfigPath.Join(path, "configRevision"), "is missing", "a revision label such as \"2026-11-22.1\" or a git hash"));
+            errors.Add(new ConfigError(ConfigPath.Join(path, "configRevision"), string.IsNullOrEmpty(ConfigRevision) ? "is missing" : revisionProblem,
+                "a revision label such as \"2026-11-22.1\" or a git hash"));
         }
     }
 

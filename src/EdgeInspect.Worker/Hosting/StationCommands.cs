@@ -73,6 +73,12 @@ internal static class StationCommands
                 {
                     var detector = request.Args.GetProperty("detector").GetString()!;
                     var threshold = request.Args.GetProperty("threshold").GetDouble();
+                    if (threshold <= 0)
+                    {
+                        // The schema's range is inclusive; a zero threshold would alert on everything (the detectors refuse it).
+                        return ValueTask.FromResult(CommandOutcome.Reject($"argument 'threshold' is {threshold}; expected a number above 0, at most 1000"));
+                    }
+
                     return ValueTask.FromResult(pipeline.SetDriftThreshold(detector, threshold)
                         ? CommandOutcome.Accept($"{detector} threshold is {threshold}")
                         : CommandOutcome.Reject($"no drift detector or family named '{detector}'"));
