@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgeInspect.Core.Automation;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Records;
 using EdgeInspect.Native;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Hosting;
@@ -27,15 +28,16 @@ public static class ReplayCommand
         var mode = new Option<string>("--mode") { Description = "shadow (the labels decide; model compared) or live (the model decides).", DefaultValueFactory = _ => "shadow" };
         mode.AcceptOnlyFromAmong("shadow", "live");
         var report = new Option<string>("--report") { Description = "Folder for report.json and report.html.", Required = true };
-        var command = new Command("replay", "Evaluate a model on recorded frames through the real pipeline; write an HTML and JSON report.") { source, labels, model, mode, report };
+        var predictions = new Option<string?>("--predictions") { Description = "Also write every frame's model output (seq, file, class, score, probabilities) to this CSV file, e.g. to compare two machines." };
+        var command = new Command("replay", "Evaluate a model on recorded frames through the real pipeline; write an HTML and JSON report.") { source, labels, model, mode, report, predictions };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(source)!, parse.GetValue(labels), parse.GetValue(model)!, parse.GetValue(mode)!, parse.GetValue(report)!,
-            ReplayProgressDisplays.ForConsole(), Console.Out, Console.Error, cancellationToken));
+            ReplayProgressDisplays.ForConsole(), Console.Out, Console.Error, cancellationToken, parse.GetValue(predictions)));
         return command;
     }
 
     public static async Task<int> RunAsync(string source, string? labels, string modelPackage, string mode, string reportFolder,
-        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? predictionsFile = null)
     {
         if (!NativeCheck.Ready(error, NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim))
         {
@@ -59,7 +61,7 @@ public static class ReplayCommand
             return ExitCodes.InvalidInput;
         }
 
-        var sink = new ReportSink();
+        var sink = new ReportSink { Predictions = predictionsFile is null ? null : [] };
         var thumbnails = new MislabelledThumbnails(new JpegFrameEncoder(85));
         var builder = StationHost.CreateBuilder(LogLevel.Warning);
         builder.Services.AddEdgeInspectStation(config.Config).AddObserver(sink).AddInspectionObserver(thumbnails);
@@ -106,6 +108,12 @@ public static class ReplayCommand
             $"Replayed {report.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {built.Evaluation?.Accuracy:P2}")}; {sink.AlertsRaised} alert(s) raised."));
         output.WriteLine($"Report: {html}");
         output.WriteLine($"        {json}");
+        if (predictionsFile is not null)
+        {
+            await WritePredictionsAsync(predictionsFile, classNames, sink.Predictions!, cancellationToken);
+            output.WriteLine($"        {Path.GetFullPath(predictionsFile)}");
+        }
+
         return report.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
@@ -131,6 +139,36 @@ public static class ReplayCommand
             },
         ["pipeline"] = new JsonObject { ["poolFrames"] = 16, ["queueFrames"] = 8, ["metricsInterval"] = "01:00:00", ["labels"] = labels ?? "" },
     };
+
+    /// <summary>
+    /// One line per frame in seq order: <c>seq,file,class,score,p_{class}...</c>, probabilities written round-trip ("R"),
+    /// so two machines' files can be compared to any tolerance (scripts/arm64-check.sh compares arm64 with x64).
+    /// </summary>
+    private static async Task WritePredictionsAsync(string path, IReadOnlyList<string> classNames, List<(long Seq, string? File, ModelOutputRecord? Output)> rows, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("seq,file,class,score");
+        foreach (var name in classNames)
+        {
+            text.Append(",p_").Append(name);
+        }
+
+        text.Append('\n');
+        foreach (var (seq, file, output) in rows.OrderBy(r => r.Seq))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{seq},{file},{output?.Class},{output?.Score.ToString("R", CultureInfo.InvariantCulture)}");
+            foreach (var p in output?.Probabilities ?? [])
+            {
+                text.Append(',').Append(p.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            text.Append('\n');
+        }
+
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, text.ToString(), cancellationToken);
+    }
 
     /// <summary>A folder (or a data set folder with frames/ inside) becomes a folder source; a file, a video source; else null.</summary>
     internal static (string? Uri, string? Folder) ResolveSource(string source)
@@ -164,6 +202,9 @@ public static class ReplayCommand
 
         public IReplayProgress? Progress { get; set; }
 
+        /// <summary>When set (--predictions), every part's model output is kept here.</summary>
+        public List<(long Seq, string? File, ModelOutputRecord? Output)>? Predictions { get; init; }
+
         public int AlertsRaised { get; private set; }
 
         public void Start(ReplayReportBuilder builder, GroundTruth? truth, IReadOnlyList<string> classNames, MislabelledThumbnails thumbnails)
@@ -194,6 +235,7 @@ public static class ReplayCommand
                 EndToEnd = part.CaptureToDecision,
                 Image = _thumbnails.Take(record.PartId) ?? ReadOnlyMemory<byte>.Empty,
             });
+            Predictions?.Add((seq, label?.File, record.ModelOutput));
             Progress?.Report(++_parts);
             return ValueTask.CompletedTask;
         }
