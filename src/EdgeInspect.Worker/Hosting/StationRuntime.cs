@@ -13,6 +13,7 @@ using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.OutboxStage;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Samples;
+using EdgeInspect.Worker.Sparkplug;
 using Microsoft.Extensions.Logging;
 using LinkOptions = EdgeInspect.Worker.Link.LinkOptions;
 
@@ -29,9 +30,11 @@ public sealed class StationRuntime : IAsyncDisposable
     private readonly InspectorStation _inspector;
     private readonly SampleWriter? _samples;
     private readonly PlantLink _plant;
+    private readonly StationEdgeNode? _sparkplug;
 
-    private StationRuntime(StationConfig config, PipelineSetup setup, InspectorStation inspector, SampleWriter? samples, PlantLink plant, ILoggerFactory loggers)
+    private StationRuntime(StationConfig config, PipelineSetup setup, InspectorStation inspector, SampleWriter? samples, PlantLink plant, StationEdgeNode? sparkplug, ILoggerFactory loggers)
     {
+        _sparkplug = sparkplug;
         Config = config;
         _logger = loggers.CreateLogger("EdgeInspect.Station");
         _inspector = inspector;
@@ -130,11 +133,32 @@ public sealed class StationRuntime : IAsyncDisposable
             throw new StationStartupException(e.Message, e);
         }
 
+        // The Sparkplug B edge node beside the JSON topics (docs/sparkplug.md); null when link:sparkplug is off.
+        StationRuntime? built = null;
+        StationEdgeNode? sparkplug;
+        try
+        {
+            sparkplug = StationEdgeNode.Open(config.Section<SparkplugOptions>("link:sparkplug"), link, o.Station, plant.Outbox, plant.Dispatcher,
+                new EdgeNodeStart(o.Automation.Mode.ToString().ToLowerInvariant(), models.Active!.Identity, null, [capture.CameraId],
+                    SparkplugStationSink.DriftDetectors(models.Active.Manifest, capture.CameraId, monitoring), plant.Link.Status.Software),
+                new StationReadings(() => models.Active?.Identity, () => models.Candidate?.Identity, () => built?.Pipeline.PromotionEvaluation().Ready, () => null),
+                loggers, time);
+        }
+        catch (MqttSetupException e)
+        {
+            plant.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            inspector.Dispose();
+            models.Dispose();
+            samples?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new StationStartupException(e.Message, e);
+        }
+
         var outbox = plant.Outbox;
         var linkService = plant.Link;
         var metrics = new Monitoring.PipelineMetrics(time, models.Active!.Manifest.Output.ClassNames);
         metrics.RegisterOutbox(() => outbox.Depth);
         IStationSink sink = observer is null ? plant.Sink : new TeeSink(plant.Sink, observer);
+        sink = sparkplug is null ? sink : new TeeSink(sink, sparkplug.Sink);
 
         var setup = new PipelineSetup
         {
@@ -172,7 +196,7 @@ public sealed class StationRuntime : IAsyncDisposable
             },
         };
 
-        var runtime = new StationRuntime(config, setup, inspector, samples, plant, loggers);
+        var runtime = built = new StationRuntime(config, setup, inspector, samples, plant, sparkplug, loggers);
         StationCommands.Register(plant.Dispatcher, runtime, modelSection);
         linkService.Status = new StatusBody("online", linkService.Status.Software, setup.Automation.Mode.ToString().ToLowerInvariant(), models.Active!.Identity.ToString());
         return runtime;
@@ -183,12 +207,17 @@ public sealed class StationRuntime : IAsyncDisposable
     {
         using var linkStop = new CancellationTokenSource();
         var link = Task.Run(() => _plant.RunAsync(linkStop.Token), CancellationToken.None);
+        var edgeNode = _sparkplug is null ? Task.CompletedTask : Task.Run(() => _sparkplug.RunAsync(linkStop.Token), CancellationToken.None);
         var triggers = _inspector.PartPresent is { } sensor ? Task.Run(() => ForwardPartPresentAsync(sensor, stoppingToken), CancellationToken.None) : Task.CompletedTask;
         try
         {
             await Pipeline.RunAsync(stoppingToken);
             await triggers;
             await _plant.Sink.DrainAsync();
+            if (_sparkplug is not null)
+            {
+                await _sparkplug.Sink.DrainAsync();
+            }
         }
         finally
         {
@@ -196,6 +225,7 @@ public sealed class StationRuntime : IAsyncDisposable
             // The link flushes the outbox while the broker is reachable, then publishes offline status.
             await linkStop.CancelAsync();
             await link;
+            await edgeNode;
         }
     }
 
@@ -228,6 +258,11 @@ public sealed class StationRuntime : IAsyncDisposable
         if (_samples is not null)
         {
             await _samples.DisposeAsync();
+        }
+
+        if (_sparkplug is not null)
+        {
+            await _sparkplug.DisposeAsync();
         }
 
         await _plant.DisposeAsync();
