@@ -25,14 +25,18 @@ internal sealed class EdgeNodeUnderTest : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _run;
 
-    private EdgeNodeUnderTest(Outbox outbox, SparkplugEdgeNode node, CommandDispatcher dispatcher)
+    private EdgeNodeUnderTest(Outbox outbox, SparkplugEdgeNode node, CommandDispatcher dispatcher, TestLog log)
     {
+        Log = log;
         Outbox = outbox;
         Node = node;
         Dispatcher = dispatcher;
     }
 
     public Outbox Outbox { get; }
+
+    /// <summary>What the node logged (for failure messages).</summary>
+    public TestLog Log { get; }
 
     public SparkplugEdgeNode Node { get; }
 
@@ -58,9 +62,10 @@ internal sealed class EdgeNodeUnderTest : IAsyncDisposable
         var link = LinkTestKit.Options(port);
         var start = new EdgeNodeStart("shadow", new ModelIdentity("phone-defects", "1.3.0", new string('a', 64)), null, ["cam0"],
             ["cam0.brightness.distribution", "cam0.concept"], "edgeinspect test");
+        var log = new TestLog();
         var node = new SparkplugEdgeNode(options ?? Options(), link.ToConnectionOptions("st-07", will: null), LinkTestKit.Identity("st-07"), start, outbox, dispatcher,
-            TimeSpan.FromSeconds(5));
-        var test = new EdgeNodeUnderTest(outbox, node, dispatcher);
+            TimeSpan.FromSeconds(5), log);
+        var test = new EdgeNodeUnderTest(outbox, node, dispatcher, log);
         dispatcher.Register(new DelegateCommandHandler("set-mode",
             new CommandSchema(new ArgSpec("mode", ArgType.String, Required: true, OneOf: Modes), new ArgSpec("by", ArgType.String, Required: false, MaxLength: 128)),
             (request, _) =>

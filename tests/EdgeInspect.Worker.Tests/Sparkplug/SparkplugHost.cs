@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.Sparkplug.Protocol;
 using Google.Protobuf;
@@ -42,19 +43,31 @@ internal sealed class SparkplugHost : IAsyncDisposable
         _group = group;
     }
 
+    /// <summary>A broker that keeps sessions over a restart and queues QoS 0 messages for a persistent host that is away.</summary>
+    public static MosquittoBrokerOptions QueueWhileAway { get; } = new() { Persistence = true, ExtraLines = ["queue_qos0_messages true"] };
+
     public ConcurrentQueue<SparkplugMessage> Messages { get; } = new();
 
     /// <summary>Messages that failed to decode (would fail any real host).</summary>
     public ConcurrentQueue<string> Undecodable { get; } = new();
 
-    public static async Task<SparkplugHost> StartAsync(int port, string group, string clientId = "sparkplug-test-host")
+    /// <param name="port">The broker.</param>
+    /// <param name="group">The Sparkplug group to watch.</param>
+    /// <param name="clientId">The host's client id.</param>
+    /// <param name="persistent">
+    /// Keep the subscription in the broker while the host is away (with a persistent broker and
+    /// <see cref="QueueWhileAway"/>), so a test that restarts the broker sees what the node publishes before the host
+    /// is back. A real host would ask for a rebirth instead; this keeps the test deterministic.
+    /// </param>
+    public static async Task<SparkplugHost> StartAsync(int port, string group, string clientId = "sparkplug-test-host", bool persistent = false)
     {
         var client = new MqttConnection(new MqttConnectionOptions
         {
             Host = "127.0.0.1",
             Port = port,
             ClientId = clientId,
-            CleanSession = true,
+            CleanSession = !persistent,
+            SessionExpiry = persistent ? TimeSpan.FromHours(1) : TimeSpan.Zero,
             ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
             ReconnectDelayMax = TimeSpan.FromMilliseconds(300),
         });
