@@ -159,19 +159,30 @@ public sealed class SparkplugEdgeNodeTests
             var wills = host.Of("NDEATH").Where(m => m.Index > first.Index && m.Index < second.Index).ToList();
             Assert.NotEmpty(wills);
             Assert.All(wills, will => Assert.Equal(first.BdSeq, will.BdSeq));
+
+            // The will was rebuilt for the second session: the next outage's NDEATH carries the second bdSeq.
+            broker.Stop();
+            await host.WaitUntilAsync(() => !node.Node.IsConnected, Wait);
+            await broker.RestartAsync();
+            var third = await host.WaitForAsync(m => m.Verb == "NBIRTH" && m.Index > second.Index, Wait, "NBIRTH after the second broker restart");
+            var secondWills = host.Of("NDEATH").Where(m => m.Index > second.Index && m.Index < third.Index).ToList();
+            Assert.NotEmpty(secondWills);
+            Assert.All(secondWills, will => Assert.Equal(second.BdSeq, will.BdSeq));
+            Assert.Equal(firstBdSeq + 2, third.BdSeq);
+
             await node.StopAsync();
             // A station that stops on purpose says so: NDEATH with its session's bdSeq.
-            var death = await host.WaitForAsync(m => m.Verb == "NDEATH" && m.Index > second.Index, Wait, "NDEATH at shutdown");
-            Assert.Equal(second.BdSeq, death.BdSeq);
+            var death = await host.WaitForAsync(m => m.Verb == "NDEATH" && m.Index > third.Index, Wait, "NDEATH at shutdown");
+            Assert.Equal(third.BdSeq, death.BdSeq);
             Assert.Null(death.Seq);
         }
 
         // The number is durable: the next run of the station carries on from it.
         await using (var node = EdgeNodeUnderTest.Create(broker.Port, dir.File("o.db")).Start())
         {
-            var third = await host.WaitForAsync(m => m.Verb == "NBIRTH" && m.BdSeq == firstBdSeq + 2, Wait, "NBIRTH of the next run");
-            Assert.Equal(firstBdSeq + 2, node.Node.BdSeq);
-            Assert.Equal(0UL, third.Seq);
+            var next = await host.WaitForAsync(m => m.Verb == "NBIRTH" && m.BdSeq == firstBdSeq + 3, Wait, "NBIRTH of the next run");
+            Assert.Equal(firstBdSeq + 3, node.Node.BdSeq);
+            Assert.Equal(0UL, next.Seq);
         }
     }
 
