@@ -48,6 +48,12 @@ internal sealed class SparkplugHost : IAsyncDisposable
 
     public ConcurrentQueue<SparkplugMessage> Messages { get; } = new();
 
+    /// <summary>The NCMDs this host sent (topic, payload).</summary>
+    public ConcurrentQueue<(string Topic, Payload Payload)> Sent { get; } = new();
+
+    /// <summary>The STATE messages this host published (topic, JSON).</summary>
+    public ConcurrentQueue<(string Topic, string Json)> States { get; } = new();
+
     /// <summary>Messages that failed to decode (would fail any real host).</summary>
     public ConcurrentQueue<string> Undecodable { get; } = new();
 
@@ -121,6 +127,7 @@ internal sealed class SparkplugHost : IAsyncDisposable
     public async Task PublishStateAsync(string hostId, bool online, long timestamp)
     {
         var json = $"{{\"online\":{(online ? "true" : "false")},\"timestamp\":{timestamp}}}";
+        States.Enqueue(($"spBv1.0/STATE/{hostId}", json));
         var outcome = await _client.PublishAsync($"spBv1.0/STATE/{hostId}", Encoding.UTF8.GetBytes(json), retain: true);
         Assert.True(outcome.IsAcknowledged, outcome.ToString());
     }
@@ -130,6 +137,7 @@ internal sealed class SparkplugHost : IAsyncDisposable
     {
         var payload = new Payload { Timestamp = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         payload.Metrics.Add(metric);
+        Sent.Enqueue(($"spBv1.0/{_group}/NCMD/{edgeNode}", payload));
         var outcome = await _client.PublishAsync($"spBv1.0/{_group}/NCMD/{edgeNode}", payload.ToByteArray(), retain: retain, atMostOnce: !retain);
         Assert.True(outcome.IsAcknowledged, outcome.ToString());
     }

@@ -48,7 +48,10 @@ internal static class SparkplugJson
             parts.Add($"\"alias\": {m.Alias}");
         }
 
-        parts.Add($"\"timestamp\": {m.Timestamp}");
+        if (m.HasTimestamp)
+        {
+            parts.Add($"\"timestamp\": {m.Timestamp}");
+        }
         if (m.HasDatatype)
         {
             parts.Add($"\"dataType\": \"{(DataType)m.Datatype}\"");

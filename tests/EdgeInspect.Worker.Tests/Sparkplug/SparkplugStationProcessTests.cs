@@ -154,6 +154,10 @@ public sealed class SparkplugStationProcessTests
             File.WriteAllText(Path.Combine(folder, file + ".jsonc"), $"// {message.Topic}\n{SparkplugJson.Render(message.Payload, Name)}\n");
         }
 
+        var (commandTopic, command) = host.Sent.First();
+        File.WriteAllText(Path.Combine(folder, "NCMD.jsonc"), $"// {commandTopic} (sent by the host)\n{SparkplugJson.Render(command)}\n");
+        var (stateTopic, state) = host.States.First();
+        File.WriteAllText(Path.Combine(folder, "STATE.json"), $"// {stateTopic} (retained, sent by the host)\n{state}\n");
         File.WriteAllBytes(Path.Combine(folder, "NBIRTH.bin"), birth.Raw);
     }
 }
