@@ -277,13 +277,28 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
         _logger.LogInformation("Sparkplug edge node starting: {Node} on {Broker}, client {ClientId}; {Stored} stored records to send",
             _options, $"{_connection.Options.Host}:{_connection.Options.Port}", _connection.Options.ClientId, _stream.Depth);
         _connection.Start();
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await LoopAsync(drainOnly: false, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Normal shutdown.
+            try
+            {
+                await LoopAsync(drainOnly: false, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Normal shutdown.
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A fault (the outbox file unreadable, say) must not end the node: log, wait a little, go on from where it was.
+                _logger.LogError(e, "Sparkplug edge node loop failed; retrying in 1 s");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
         }
 
         await ShutdownAsync();
@@ -308,6 +323,10 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
         catch (OperationCanceledException)
         {
             _logger.LogInformation("Sparkplug edge node stopping with {Depth} records still stored; they are sent after the next start", _stream.Depth);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogError(e, "Sparkplug edge node could not send its stored records at shutdown; they are sent after the next start");
         }
 
         if (_connection.IsConnected && _session is { } session)
