@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
@@ -11,78 +10,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeInspect.Worker.Sparkplug;
-
-/// <summary>Live counters of the edge node; read them from any thread.</summary>
-internal sealed class SparkplugCounters
-{
-    private long _sessions, _births, _rebirthRequests, _published, _historical, _confirmed, _writesAccepted, _writesRefused,
-        _commandsMalformed, _commandsDropped, _stateMessages, _hostOfflineDisconnects, _corruptRecords;
-
-    /// <summary>MQTT sessions established (each with its own bdSeq).</summary>
-    public long Sessions => Interlocked.Read(ref _sessions);
-
-    /// <summary>NBIRTHs published (first births and rebirths).</summary>
-    public long Births => Interlocked.Read(ref _births);
-
-    public long RebirthRequests => Interlocked.Read(ref _rebirthRequests);
-
-    /// <summary>NDATA and DDATA published (resends after a lost session included).</summary>
-    public long Published => Interlocked.Read(ref _published);
-
-    /// <summary>Of <see cref="Published"/>, those flagged is_historical.</summary>
-    public long PublishedHistorical => Interlocked.Read(ref _historical);
-
-    /// <summary>Stored records the broker confirmed (a PINGRESP after them) and that left the outbox.</summary>
-    public long Confirmed => Interlocked.Read(ref _confirmed);
-
-    public long WritesAccepted => Interlocked.Read(ref _writesAccepted);
-
-    /// <summary>NCMD writes refused: writes not allowed, a read-only metric, a wrong type, a retained NCMD, or the command's own validation.</summary>
-    public long WritesRefused => Interlocked.Read(ref _writesRefused);
-
-    public long CommandsMalformed => Interlocked.Read(ref _commandsMalformed);
-
-    /// <summary>NCMDs not looked at because too many were already waiting.</summary>
-    public long CommandsDropped => Interlocked.Read(ref _commandsDropped);
-
-    public long StateMessages => Interlocked.Read(ref _stateMessages);
-
-    public long HostOfflineDisconnects => Interlocked.Read(ref _hostOfflineDisconnects);
-
-    /// <summary>Stored records that could not be read back (deleted and counted, never sent).</summary>
-    public long CorruptRecords => Interlocked.Read(ref _corruptRecords);
-
-    internal void Session() => Interlocked.Increment(ref _sessions);
-
-    internal void Birth() => Interlocked.Increment(ref _births);
-
-    internal void RebirthRequest() => Interlocked.Increment(ref _rebirthRequests);
-
-    internal void Data(bool historical)
-    {
-        Interlocked.Increment(ref _published);
-        if (historical)
-        {
-            Interlocked.Increment(ref _historical);
-        }
-    }
-
-    internal void Confirm(int count) => Interlocked.Add(ref _confirmed, count);
-
-    internal void WriteAccepted() => Interlocked.Increment(ref _writesAccepted);
-
-    internal void WriteRefused() => Interlocked.Increment(ref _writesRefused);
-
-    internal void CommandMalformed() => Interlocked.Increment(ref _commandsMalformed);
-
-    internal void CommandDropped() => Interlocked.Increment(ref _commandsDropped);
-
-    internal void StateMessage() => Interlocked.Increment(ref _stateMessages);
-
-    internal void HostOfflineDisconnect() => Interlocked.Increment(ref _hostOfflineDisconnects);
-
-    internal void CorruptRecord() => Interlocked.Increment(ref _corruptRecords);
-}
 
 /// <summary>
 /// The station as a Sparkplug B 3.0 edge node, on an MQTT connection of its own beside the JSON link: NDEATH as the
@@ -117,7 +44,7 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
     private readonly MetricTable _table;
     private readonly OutboxStream _stream;
     private readonly Outbox _outbox;
-    private readonly CommandDispatcher _dispatcher;
+    private readonly EdgeNodeCommands _writes;
     private readonly BdSeqStore _bdSeq;
     private readonly PrimaryHostState _host = new();
     private readonly Channel<(Payload Payload, bool Retained)> _commands =
@@ -132,7 +59,6 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
     private int _attemptBdSeq;
     private int _rebirthRequested;
     private int _hostWentOffline;
-    private long _commandIds;
     private ulong _seq;
     private long _cursor;
     private long _liveFrom = long.MaxValue;
@@ -155,7 +81,6 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
     {
         _options = options;
         _outbox = outbox;
-        _dispatcher = dispatcher;
         _flushTimeout = flushTimeout;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -165,6 +90,7 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
         _table = new MetricTable();
         _recorder = new EdgeNodeRecorder(_table, _stream, options.PublishResults);
         _recorder.Declare(start, identity, _time.GetUtcNow());
+        _writes = new EdgeNodeCommands(options, _table, _recorder, dispatcher, outbox, Counters, _logger, _time);
         _connection = new MqttConnection(connection with
         {
             ClientId = SparkplugOptions.ClientIdFor(identity.DeviceId),
@@ -613,140 +539,14 @@ internal sealed class SparkplugEdgeNode : IAsyncDisposable
         {
             foreach (var metric in command.Payload.Metrics)
             {
-                await HandleWriteAsync(metric, command.Retained, cancellationToken);
+                if (await _writes.HandleAsync(metric, command.Retained, cancellationToken))
+                {
+                    Counters.RebirthRequest();
+                    Interlocked.Exchange(ref _rebirthRequested, 1);
+                    _logger.LogInformation("Sparkplug rebirth requested by NCMD");
+                }
             }
         }
-    }
-
-    private async Task HandleWriteAsync(Payload.Types.Metric metric, bool retained, CancellationToken cancellationToken)
-    {
-        var target = metric.HasName ? _table.Find(null, metric.Name) : metric.HasAlias ? _table.FindByAlias(metric.Alias) : null;
-        var name = target?.Definition.Name ?? (metric.HasName ? metric.Name : $"alias {metric.Alias}");
-        if (retained)
-        {
-            await RefuseAsync(name, null, "retained NCMDs are refused: they would run again on every reconnect", cancellationToken);
-            return;
-        }
-
-        if (name == MetricNames.Rebirth && target?.Definition.Device is null)
-        {
-            if (MetricValue.Read(metric, DataType.Boolean) is { AsBoolean: true })
-            {
-                Counters.RebirthRequest();
-                Interlocked.Exchange(ref _rebirthRequested, 1);
-                _logger.LogInformation("Sparkplug rebirth requested by NCMD");
-            }
-
-            return;
-        }
-
-        if (name == MetricNames.Mode && target?.Definition.Device is null)
-        {
-            await WriteModeAsync(metric, cancellationToken);
-            return;
-        }
-
-        await RefuseAsync(name, null, target is null ? "no such metric on this edge node" : "the metric is read-only", cancellationToken);
-    }
-
-    /// <summary>
-    /// A write of Node Control/Mode: refused unless writes are allowed, then the station's set-mode command with its
-    /// validation. Either way answered with an NDATA of the mode as it now is, and recorded as an event.
-    /// </summary>
-    private async Task WriteModeAsync(Payload.Types.Metric metric, CancellationToken cancellationToken)
-    {
-        var value = MetricValue.Read(metric, DataType.String)?.AsString;
-        if (!_options.AllowWrites)
-        {
-            await RefuseAsync(MetricNames.Mode, value, "link:sparkplug:allowWrites is false: this edge node accepts no writes", cancellationToken);
-            return;
-        }
-
-        if (value is null)
-        {
-            await RefuseAsync(MetricNames.Mode, null, "Node Control/Mode takes a String value", cancellationToken);
-            return;
-        }
-
-        var correlationId = $"sparkplug-{Interlocked.Increment(ref _commandIds)}";
-        var response = await _dispatcher.DispatchAsync("set-mode", SetModeBody(correlationId, value), cancellationToken);
-        if (!response.Accepted)
-        {
-            await RefuseAsync(MetricNames.Mode, value, response.Reason ?? "rejected", cancellationToken, correlationId);
-            return;
-        }
-
-        Counters.WriteAccepted();
-        var mode = value.Trim().ToLowerInvariant();
-        await _recorder.RecordNode([(MetricNames.Mode, MetricValue.String(mode))], _time.GetUtcNow(), includeUnchanged: true);
-        await AuditAsync(MetricNames.Mode, value, "accepted", response.Reason, correlationId, cancellationToken);
-        _logger.LogInformation("Sparkplug write {Metric} = {Value} accepted: {Reason}", MetricNames.Mode, value, response.Reason);
-    }
-
-    private async Task RefuseAsync(string metric, string? value, string reason, CancellationToken cancellationToken, string? correlationId = null)
-    {
-        Counters.WriteRefused();
-        _logger.LogWarning("Sparkplug write {Metric} = {Value} refused: {Reason}", metric, value ?? "(none)", reason);
-        if (metric == MetricNames.Mode)
-        {
-            // The answer: the value as it is, so the host's view of the metric is right again.
-            var current = _table.Find(null, MetricNames.Mode)?.Value ?? MetricValue.String(null);
-            await _recorder.RecordNode([(MetricNames.Mode, current), (MetricNames.WritesRefused, MetricValue.Int64(Counters.WritesRefused))], _time.GetUtcNow(), includeUnchanged: true);
-        }
-
-        await AuditAsync(metric, value, "rejected", reason, correlationId, cancellationToken);
-    }
-
-    /// <summary>The audit trail: every Sparkplug write, as an event on the JSON <c>event</c> topic (through the outbox).</summary>
-    private async Task AuditAsync(string metric, string? value, string outcome, string? reason, string? correlationId, CancellationToken cancellationToken)
-    {
-        var detail = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["source"] = "sparkplug",
-            ["metric"] = metric,
-            ["outcome"] = outcome,
-        };
-        if (value is not null)
-        {
-            detail["value"] = value.Length > 128 ? value[..128] : value;
-        }
-
-        if (reason is not null)
-        {
-            detail["reason"] = reason;
-        }
-
-        if (correlationId is not null)
-        {
-            detail["correlationId"] = correlationId;
-        }
-
-        try
-        {
-            await _outbox.EnqueueAsync(MessageKind.Event, new EventBody("command", $"sparkplug write {metric} {outcome}", detail), MessagesJsonContext.Default.EventBody,
-                cancellationToken);
-        }
-        catch (Exception e) when (e is ObjectDisposedException or ChannelClosedException)
-        {
-            // Shutting down.
-        }
-    }
-
-    private byte[] SetModeBody(string correlationId, string mode)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("correlationId", correlationId);
-            json.WriteStartObject("args");
-            json.WriteString("mode", mode);
-            json.WriteString("by", _options.PrimaryHostId is { } host ? $"sparkplug:{host}" : "sparkplug");
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>The primary host said offline while this node was born: NDEATH, disconnect, store until it is back.</summary>
