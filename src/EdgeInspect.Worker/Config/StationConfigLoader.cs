@@ -43,6 +43,8 @@ public sealed record StationConfigResult(string Source, StationConfig? Config, I
 /// <remarks>
 /// Subsystems plug in by registering their options type under its top-level path with <see cref="Register{T}"/>;
 /// <see cref="CreateDefault"/> is the one place that lists them, used by both <c>run</c> and <c>config validate</c>.
+/// A path may name a section nested in another ("link:sparkplug"): the outer section's type then neither sees nor
+/// checks that child, and the nested one is bound and validated on its own.
 /// A path known but not yet typed is a <see cref="Placeholder"/>: accepted as-is, not checked.
 /// </remarks>
 public sealed class StationConfigLoader
@@ -62,13 +64,14 @@ public sealed class StationConfigLoader
         .Register<EdgeInspect.Core.Capture.CaptureOptions>("capture")
         .Register<ModelSection>("model")
         .Register<EdgeInspect.Worker.Link.LinkOptions>("link")
+        .Register<EdgeInspect.Worker.Sparkplug.SparkplugOptions>("link:sparkplug", required: false)
         .Register<EdgeInspect.Worker.OutboxStage.OutboxOptions>("outbox", required: false)
         .Register<EdgeInspect.Core.Inspection.InspectorOptions>("inspector")
         .Register<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring", required: false)
         .Register<PipelineSection>("pipeline", required: false);
 
     /// <summary>The top-level sections this loader knows, in registration order.</summary>
-    public IEnumerable<string> KnownSections => _sections.Keys;
+    public IEnumerable<string> KnownSections => _sections.Keys.Where(k => !k.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal));
 
     /// <summary>Registers (or replaces) the options type of a top-level section.</summary>
     /// <param name="path">The section's key in the station file, e.g. "capture".</param>
@@ -212,13 +215,20 @@ public sealed class StationConfigLoader
                 }
             }
 
+            var nested = _sections.Keys.Where(k => k.StartsWith(registration.Path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (nested.Count > 0 && section.Exists())
+            {
+                // A nested section is another registration's: this type does not know its fields.
+                section = Excluding(section, nested);
+            }
+
             var shapeErrors = new List<ConfigError>();
             ConfigShape.Check(section, registration.Type, shapeErrors);
             errors.AddRange(shapeErrors);
             if (shapeErrors.Count > 0)
             {
                 // Binding would throw on the first bad value. Bind the rest, so Validate still reports every other field.
-                section = Without(section, shapeErrors);
+                section = Excluding(section, shapeErrors.Select(e => e.Path).ToList());
             }
 
             var options = registration.Create!();
@@ -255,10 +265,11 @@ public sealed class StationConfigLoader
         return new StationConfigResult(source, new StationConfig(source, configuration, stationOptions, bound), errors);
     }
 
-    private static IConfigurationSection Without(IConfigurationSection section, List<ConfigError> bad)
+    /// <summary>The section without the keys at or below <paramref name="paths"/>.</summary>
+    private static IConfigurationSection Excluding(IConfigurationSection section, List<string> paths)
     {
-        bool IsBad(string key) => bad.Exists(e => key.Equals(e.Path, StringComparison.OrdinalIgnoreCase)
-            || key.StartsWith(e.Path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase));
+        bool IsBad(string key) => paths.Exists(p => key.Equals(p, StringComparison.OrdinalIgnoreCase)
+            || key.StartsWith(p + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase));
         var kept = section.AsEnumerable().Where(kv => kv.Value is not null && !IsBad(kv.Key));
         return new ConfigurationBuilder().AddInMemoryCollection(kept).Build().GetSection(section.Path);
     }

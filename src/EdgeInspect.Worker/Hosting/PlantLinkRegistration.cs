@@ -6,6 +6,8 @@ using EdgeInspect.Worker.OutboxStage;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Pipeline.Control;
 using EdgeInspect.Worker.Pipeline.Metrics;
+using EdgeInspect.Worker.Pipeline.Quality;
+using EdgeInspect.Worker.Sparkplug;
 using EdgeInspect.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using LinkOptions = EdgeInspect.Worker.Link.LinkOptions;
@@ -26,7 +28,10 @@ namespace EdgeInspect.Worker.Hosting;
 /// </remarks>
 public static class PlantLinkRegistration
 {
-    /// <summary>The durable outbox, the MQTT link and the command verbs: what `run`, `demo` and `bench` add to a station.</summary>
+    /// <summary>
+    /// The durable outbox, the MQTT link and the command verbs: what `run`, `demo` and `bench` add to a station; with
+    /// <c>link:sparkplug:enabled</c>, the Sparkplug B edge node beside them.
+    /// </summary>
     public static StationBuilder AddPlantLink(this StationBuilder station)
     {
         var services = station.Services;
@@ -36,8 +41,14 @@ public static class PlantLinkRegistration
             try
             {
                 // The station section is the one source of the device's identity; the outbox and the link take it from there.
-                return PlantLink.Open(config.Options.Station, config.Section<LinkOptions>("link"), config.Section<OutboxOptions>("outbox"),
+                var plant = PlantLink.Open(config.Options.Station, config.Section<LinkOptions>("link"), config.Section<OutboxOptions>("outbox"),
                     sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>());
+                if (!config.Section<SparkplugOptions>("link:sparkplug").Enabled)
+                {
+                    StationEdgeNode.DiscardLeftovers(plant.Outbox);
+                }
+
+                return plant;
             }
             catch (MqttSetupException e)
             {
@@ -49,6 +60,11 @@ public static class PlantLinkRegistration
         services.AddSingleton<PlantLinkCompanion>();
         services.AddSingleton<IStationCompanion>(sp => sp.GetRequiredService<PlantLinkCompanion>());
         services.AddSingleton<IMetricsSource, PlantLinkMetrics>();
+        if (station.Config.Section<SparkplugOptions>("link:sparkplug").Enabled)
+        {
+            station.AddSparkplugEdgeNode();
+        }
+
         return station;
     }
 }
@@ -90,4 +106,48 @@ public sealed class PlantLinkMetrics(PlantLink plant) : IMetricsSource
         values["link.acknowledged"] = plant.Link.Counters.Acknowledged;
         values["link.reconnects"] = plant.Link.Counters.Reconnects;
     }
+}
+
+/// <summary>The Sparkplug B edge node (docs/sparkplug.md) on its own MQTT connection, fed from the station's output like the outbox.</summary>
+internal static class SparkplugRegistration
+{
+    public static StationBuilder AddSparkplugEdgeNode(this StationBuilder station)
+    {
+        var services = station.Services;
+        services.AddSingleton(sp =>
+        {
+            var config = sp.GetRequiredService<StationConfig>();
+            var plant = sp.GetRequiredService<PlantLink>();
+            var models = sp.GetRequiredService<EdgeInspect.Core.Models.ModelSlots<EdgeInspect.Core.Models.IInferenceModel>>();
+            var capture = config.Section<EdgeInspect.Core.Capture.CaptureOptions>("capture");
+            var active = models.Active!;
+            var start = new EdgeNodeStart(config.Options.Automation.Mode.ToName(), active.Identity, models.Candidate?.Identity, [capture.CameraId],
+                SparkplugStationSink.DriftDetectors(active.Manifest, capture.CameraId, config.Section<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring")),
+                plant.Link.Status.Software);
+            // Read on demand, not at construction: the node's sink is built with the output stage, before control and
+            // quality exist (they depend on the output), so resolving them here would be a cycle.
+            var readings = new StationReadings(() => models.Active?.Identity, () => models.Candidate?.Identity,
+                () => sp.GetRequiredService<QualityStage>().PromotionEvaluation().Ready, () => null);
+            try
+            {
+                return StationEdgeNode.Open(config.Section<SparkplugOptions>("link:sparkplug"), config.Section<LinkOptions>("link"), config.Options.Station,
+                    plant.Outbox, plant.Dispatcher, start, readings, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>())!;
+            }
+            catch (MqttSetupException e)
+            {
+                throw new StationStartupException(e.Message, e);
+            }
+        });
+        station.AddSink(sp => sp.GetRequiredService<StationEdgeNode>().Sink, durable: true);
+        services.AddSingleton<IStationCompanion, SparkplugCompanion>();
+        return station;
+    }
+}
+
+/// <summary>Runs the edge node beside the plant link; after the pipeline drained, waits until its records are on disk.</summary>
+internal sealed class SparkplugCompanion(StationEdgeNode node) : IStationCompanion
+{
+    public Task RunAsync(CancellationToken stoppingToken) => node.RunAsync(stoppingToken);
+
+    public ValueTask PipelineDrainedAsync() => node.Sink.DrainAsync();
 }

@@ -120,7 +120,7 @@ public static class StationServiceCollectionExtensions
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<SamplingStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<QualityStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<OutputStage>());
-        return new StationBuilder(services);
+        return new StationBuilder(services, config);
     }
 
     private static ModelSlots<IInferenceModel> LoadActiveModel(IModelLoader loader, ModelSection model)
@@ -182,9 +182,12 @@ public static class StationServiceCollectionExtensions
 /// What a verb adds to the station <see cref="StationServiceCollectionExtensions.AddEdgeInspectStation"/> composed:
 /// sinks and observers, decorators for replay and the demo, a replaced inspector input, smaller queues for tests.
 /// </summary>
-public sealed class StationBuilder(IServiceCollection services)
+public sealed class StationBuilder(IServiceCollection services, StationConfig config)
 {
     public IServiceCollection Services { get; } = services;
+
+    /// <summary>The station config being composed (validated), for additions that depend on its sections.</summary>
+    public StationConfig Config { get; } = config;
 
     /// <summary>Adds a sink; a durable one (the outbox) is called before every observer.</summary>
     public StationBuilder AddSink(Func<IServiceProvider, IStationSink> create, bool durable = false)

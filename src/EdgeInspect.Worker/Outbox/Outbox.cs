@@ -28,6 +28,8 @@ public readonly record struct OutboxFill(bool NearCap, double Fill, long Depth, 
 /// retained alert <c>outbox-near-cap</c>); at the cap, EnqueueAsync waits until acknowledgements make room
 /// (back-pressure). Alerts may use a small reserve above the cap so that an alert about the cap can always be written.
 /// Metrics instead drop their oldest entries, counted in <see cref="DroppedMetrics"/>.</para>
+/// <para>Named streams (<see cref="OpenStream"/>) hold a second consumer's records in the same file and under the same
+/// caps; <see cref="Depth"/> and <see cref="Bytes"/> count the link's records only, <see cref="Fill"/> counts both.</para>
 /// </remarks>
 public sealed class Outbox : IAsyncDisposable
 {
@@ -48,6 +50,10 @@ public sealed class Outbox : IAsyncDisposable
     private long _metricsDepth;
     private long _droppedMetrics;
     private long _committed;
+    private long _lastStreamId;
+    private long _streamDepth;
+    private long _streamBytes;
+    private readonly Dictionary<string, OutboxStream> _streams = new(StringComparer.Ordinal);
     private int _heldForRoom;
     private int _nearCap;
 
@@ -61,6 +67,8 @@ public sealed class Outbox : IAsyncDisposable
         BootEpoch = bootEpoch;
         _lastSeq = store.LastSeq();
         (_depth, _bytes, _metricsDepth) = store.Totals();
+        _lastStreamId = store.StreamLastId();
+        (_streamDepth, _streamBytes) = store.AllStreamTotals();
         _alertReserve = Math.Max(16, options.MaxRecords / 100);
         _writer = Task.Run(WriterLoopAsync);
     }
@@ -106,8 +114,13 @@ public sealed class Outbox : IAsyncDisposable
     /// <summary>Enqueues waiting for room right now (back-pressure at the cap).</summary>
     public int HeldForRoom => Volatile.Read(ref _heldForRoom);
 
-    /// <summary>Records or bytes against their cap, whichever is higher (0..1).</summary>
-    public double Fill => Math.Max((double)Depth / _options.MaxRecords, (double)Bytes / _options.MaxBytes);
+    /// <summary>Records or bytes against their cap, whichever is higher (0..1); named streams' records count too.</summary>
+    public double Fill => Math.Max((double)(Depth + StreamDepth) / _options.MaxRecords, (double)(Bytes + Interlocked.Read(ref _streamBytes)) / _options.MaxBytes);
+
+    /// <summary>Records of every named stream, waiting for their consumers.</summary>
+    public long StreamDepth => Interlocked.Read(ref _streamDepth);
+
+    internal long StreamLastId => Interlocked.Read(ref _lastStreamId);
 
     /// <summary>
     /// Raised when the fill crosses <see cref="OutboxOptions.NearCapFraction"/> (up) or 80% of it (down), at most once
@@ -191,6 +204,102 @@ public sealed class Outbox : IAsyncDisposable
         RetainedChanged?.Invoke(state);
     }
 
+    /// <summary>
+    /// The named stream of a second consumer (created on first use). Its records survive restarts; call once per name
+    /// at startup, before the consumer runs. See <see cref="OutboxStream"/>.
+    /// </summary>
+    public OutboxStream OpenStream(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_streams)
+        {
+            if (_streams.TryGetValue(name, out var open))
+            {
+                return open;
+            }
+
+            // Totals are read on the reader side: the writer task owns the writer connection.
+            var reader = _store.OpenStreamReader(name);
+            var stream = new OutboxStream(this, name, reader, reader.Totals());
+            _streams[name] = stream;
+            if (stream.Depth > 0)
+            {
+                _logger.LogInformation("Outbox stream {Stream} resumes with {Depth} records", name, stream.Depth);
+            }
+
+            return stream;
+        }
+    }
+
+    /// <summary>
+    /// Deletes every record of a stream nobody consumes any more (its consumer was switched off), so they no longer
+    /// count against the caps. Returns how many there were. Not for an open stream.
+    /// </summary>
+    public async Task<long> DiscardStreamAsync(string name, CancellationToken cancellationToken = default)
+    {
+        lock (_streams)
+        {
+            if (_streams.ContainsKey(name))
+            {
+                throw new InvalidOperationException($"outbox stream '{name}' is open; only a stream without a consumer can be discarded");
+            }
+        }
+
+        var work = new Work(0) { DiscardStream = name };
+        if (!_work.Writer.TryWrite(work))
+        {
+            throw new ObjectDisposedException(nameof(Outbox));
+        }
+
+        await work.Done.Task.WaitAsync(cancellationToken);
+        return work.Discarded;
+    }
+
+    internal async ValueTask<long> EnqueueToStreamAsync(OutboxStream stream, MessageKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var droppable = kind.IsDroppable();
+        var work = new Work(0);
+        if (droppable)
+        {
+            if (IsFull(payload.Length, 0))
+            {
+                if (stream.DroppableDepth == 0)
+                {
+                    stream.CountDrop();
+                    return -1;
+                }
+
+                work.StreamDropOldest = true;
+            }
+
+            // Synchronous up to here: the id below is taken in call order.
+        }
+        else
+        {
+            await WaitForRoomAsync(payload.Length, 0, cancellationToken);
+        }
+
+        lock (_seqGate)
+        {
+            var id = ++_lastStreamId;
+            work.Stream = stream;
+            work.Record = new OutboxRecord(id, kind, payload.ToArray());
+            stream.Added(work.Record.Payload.Length, droppable);
+            Interlocked.Increment(ref _streamDepth);
+            Interlocked.Add(ref _streamBytes, work.Record.Payload.Length);
+            if (!_work.Writer.TryWrite(work))
+            {
+                throw new ObjectDisposedException(nameof(Outbox));
+            }
+        }
+
+        CheckNearCap();
+        await work.Done.Task.WaitAsync(cancellationToken);
+        return work.Record.Seq;
+    }
+
+    internal void AcknowledgeInStream(OutboxStream stream, long id) => _work.Writer.TryWrite(new Work(0) { Stream = stream, Acknowledged = id });
+
     /// <summary>Called by the link when the broker acknowledged <paramref name="seq"/>; the row is deleted in the next group commit.</summary>
     internal void Acknowledge(long seq) => _work.Writer.TryWrite(new Work(0) { Acknowledged = seq });
 
@@ -206,13 +315,21 @@ public sealed class Outbox : IAsyncDisposable
     {
         _work.Writer.TryComplete();
         await _writer;
+        lock (_streams)
+        {
+            foreach (var stream in _streams.Values)
+            {
+                stream.Close();
+            }
+        }
+
         _store.Dispose();
         _newRecords.Dispose();
     }
 
     private bool IsFull(int payloadBytes, long reserve) =>
-        Interlocked.Read(ref _depth) >= _options.MaxRecords + reserve
-        || Interlocked.Read(ref _bytes) + payloadBytes > _options.MaxBytes + (reserve * 4096);
+        Interlocked.Read(ref _depth) + Interlocked.Read(ref _streamDepth) >= _options.MaxRecords + reserve
+        || Interlocked.Read(ref _bytes) + Interlocked.Read(ref _streamBytes) + payloadBytes > _options.MaxBytes + (reserve * 4096);
 
     private async ValueTask WaitForRoomAsync(int payloadBytes, long reserve, CancellationToken cancellationToken)
     {
@@ -295,18 +412,45 @@ public sealed class Outbox : IAsyncDisposable
         var inserts = new List<OutboxRecord>(4096);
         var acks = new List<long>(4096);
         var retained = new List<RetainedRecord>();
+        var streams = new StreamBatch();
+        var deltas = new List<StreamDelta>();
+        var streamsWritten = new HashSet<OutboxStream>();
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
             inserts.Clear();
             acks.Clear();
             retained.Clear();
+            streams.Clear();
+            deltas.Clear();
+            streamsWritten.Clear();
             var fullSync = false;
             var drops = 0;
             while (batch.Count < 4096 && reader.TryRead(out var work))
             {
                 batch.Add(work);
-                if (work.Record is { } record)
+                if (work.DiscardStream is { } discard)
+                {
+                    Discard(work, discard);
+                }
+                else if (work.Stream is { } stream)
+                {
+                    if (work.Record is { } streamRecord)
+                    {
+                        streams.Inserts.Add((stream.Name, streamRecord));
+                        fullSync |= streamRecord.Kind.NeedsFullSync();
+                        streamsWritten.Add(stream);
+                        if (work.StreamDropOldest)
+                        {
+                            streams.DropOldest.Add(stream.Name);
+                        }
+                    }
+                    else if (work.Acknowledged is { } id)
+                    {
+                        streams.Acknowledged.Add((stream.Name, id));
+                    }
+                }
+                else if (work.Record is { } record)
                 {
                     inserts.Add(record);
                     fullSync |= record.Kind.NeedsFullSync();
@@ -325,8 +469,16 @@ public sealed class Outbox : IAsyncDisposable
 
             try
             {
-                var result = _store.Commit(inserts, acks, drops, fullSync, retained);
-                Interlocked.Add(ref _committed, inserts.Count);
+                var result = _store.Commit(inserts, acks, drops, fullSync, retained, streams, deltas);
+                Interlocked.Add(ref _committed, inserts.Count + streams.Inserts.Count);
+                long streamRemoved = 0;
+                foreach (var delta in deltas)
+                {
+                    StreamNamed(delta.Stream)?.Removed(delta);
+                    Interlocked.Add(ref _streamDepth, -delta.Removed);
+                    Interlocked.Add(ref _streamBytes, -delta.RemovedBytes);
+                    streamRemoved += delta.Removed;
+                }
                 Interlocked.Add(ref _depth, -(result.DeletedCount + result.DroppedMetrics));
                 Interlocked.Add(ref _bytes, -(result.DeletedBytes + result.DroppedBytes));
                 Interlocked.Add(ref _metricsDepth, -(result.DeletedMetrics + result.DroppedMetrics));
@@ -341,7 +493,12 @@ public sealed class Outbox : IAsyncDisposable
                     _newRecords.Release();
                 }
 
-                if (result.DeletedCount + result.DroppedMetrics > 0)
+                foreach (var stream in streamsWritten)
+                {
+                    stream.Committed();
+                }
+
+                if (result.DeletedCount + result.DroppedMetrics + streamRemoved > 0)
                 {
                     TaskCompletionSource room;
                     lock (_roomGate)
@@ -366,9 +523,46 @@ public sealed class Outbox : IAsyncDisposable
         }
     }
 
+    private OutboxStream? StreamNamed(string name)
+    {
+        lock (_streams)
+        {
+            return _streams.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>On the writer task (it owns the writer connection): removes a closed stream's records and their share of the totals.</summary>
+    private void Discard(Work work, string name)
+    {
+        try
+        {
+            var (count, bytes, _) = _store.StreamTotals(name);
+            work.Discarded = _store.DeleteStream(name);
+            Interlocked.Add(ref _streamDepth, -count);
+            Interlocked.Add(ref _streamBytes, -bytes);
+            if (work.Discarded > 0)
+            {
+                _logger.LogWarning("Outbox stream {Stream} had {Count} records and no consumer (switched off); they were deleted", name, work.Discarded);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogError(e, "Discarding outbox stream {Stream} failed", name);
+        }
+    }
+
     private sealed class Work(int dropOldestMetrics)
     {
         public int DropOldestMetrics { get; } = dropOldestMetrics;
+
+        /// <summary>Set for a named stream's record or acknowledgement.</summary>
+        public OutboxStream? Stream { get; set; }
+
+        public bool StreamDropOldest { get; set; }
+
+        public string? DiscardStream { get; init; }
+
+        public long Discarded { get; set; }
 
         public OutboxRecord? Record { get; set; }
 

@@ -9,6 +9,29 @@ public sealed record OutboxRecord(long Seq, MessageKind Kind, byte[] Payload);
 /// <summary>The latest retained state of one (kind, key), e.g. (Alert, "drift"): republished by the link on every connect.</summary>
 public sealed record RetainedRecord(MessageKind Kind, string Key, byte[] Payload);
 
+/// <summary>What one group commit does to the records of the named streams (<see cref="OutboxStream"/>).</summary>
+internal sealed class StreamBatch
+{
+    public List<(string Stream, OutboxRecord Record)> Inserts { get; } = [];
+
+    public List<(string Stream, long Id)> Acknowledged { get; } = [];
+
+    /// <summary>One entry per droppable record that needs room: drop the oldest droppable record of that stream.</summary>
+    public List<string> DropOldest { get; } = [];
+
+    public bool IsEmpty => Inserts.Count == 0 && Acknowledged.Count == 0 && DropOldest.Count == 0;
+
+    public void Clear()
+    {
+        Inserts.Clear();
+        Acknowledged.Clear();
+        DropOldest.Clear();
+    }
+}
+
+/// <summary>How one commit changed one stream, so its counters stay exact.</summary>
+internal readonly record struct StreamDelta(string Stream, long Removed, long RemovedBytes, long RemovedDroppable, long Dropped);
+
 /// <summary>
 /// The SQLite side of the outbox (WAL). Two connections: the writer, used only by the outbox's writer task (inserts,
 /// acknowledged deletes, drops, meta), and the reader, used only by the drain loop. WAL lets the reader see every
@@ -17,7 +40,9 @@ public sealed record RetainedRecord(MessageKind Kind, string Key, byte[] Payload
 /// <remarks>
 /// Tables: <c>outbox(seq, kind, payload, created_ms)</c>; <c>meta(key, value)</c> holding <c>boot_epoch</c> and
 /// <c>last_seq</c> (so seq keeps increasing after the outbox empties); <c>retained(kind, key, payload)</c>, the latest
-/// retained state per kind and key. No topics: a file outlives a change of broker prefix or station name.
+/// retained state per kind and key; <c>stream(id, name, kind, payload, created_ms)</c>, the records of named streams
+/// (a second consumer such as the Sparkplug edge node), numbered by <c>stream_last_id</c> in meta and never read by
+/// the link. No topics: a file outlives a change of broker prefix or station name.
 /// Files of the first layout (a <c>topic</c> column, user_version 0) are migrated in place at open, records kept.
 /// Not thread-safe by itself; see the connection ownership above.
 /// </remarks>
@@ -31,6 +56,11 @@ internal sealed class OutboxStore : IDisposable
     private readonly SqliteCommand _dropOldestMetrics;
     private readonly SqliteCommand _setLastSeq;
     private readonly SqliteCommand _readAfter;
+    private readonly SqliteCommand _streamInsert;
+    private readonly SqliteCommand _streamDelete;
+    private readonly SqliteCommand _streamDropOldest;
+    private readonly SqliteCommand _setStreamLastId;
+    private readonly string _connectionString;
     private bool _fullSync = true;
 
     private OutboxStore(string path)
@@ -60,8 +90,11 @@ internal sealed class OutboxStore : IDisposable
             CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS outbox_kind_seq ON outbox(kind, seq);
             CREATE TABLE IF NOT EXISTS retained(kind INTEGER NOT NULL, key TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY(kind, key));
-            PRAGMA user_version = 2;
+            CREATE TABLE IF NOT EXISTS stream(id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS stream_name_id ON stream(name, id);
+            PRAGMA user_version = 3;
             """);
+        _connectionString = connectionString;
 
         _reader = new SqliteConnection(connectionString);
         _reader.Open();
@@ -72,6 +105,10 @@ internal sealed class OutboxStore : IDisposable
         _dropOldestMetrics = Prepare(_writer, $"DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE kind = {(int)MessageKind.Metrics} ORDER BY seq LIMIT 1) RETURNING length(payload)");
         _setLastSeq = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('last_seq', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
         _readAfter = Prepare(_reader, "SELECT seq, kind, payload FROM outbox WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit");
+        _streamInsert = Prepare(_writer, "INSERT INTO stream(id, name, kind, payload, created_ms) VALUES ($id, $name, $kind, $payload, $created)", "$id", "$name", "$kind", "$payload", "$created");
+        _streamDelete = Prepare(_writer, "DELETE FROM stream WHERE id = $id AND name = $name RETURNING length(payload), kind", "$id", "$name");
+        _streamDropOldest = Prepare(_writer, $"DELETE FROM stream WHERE id = (SELECT id FROM stream WHERE name = $name AND kind = {(int)MessageKind.Metrics} ORDER BY id LIMIT 1) RETURNING length(payload)", "$name");
+        _setStreamLastId = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('stream_last_id', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
     }
 
     /// <summary>Opens (or creates) the outbox and starts a new boot epoch: one more than any epoch this file has seen.</summary>
@@ -102,6 +139,30 @@ internal sealed class OutboxStore : IDisposable
         Scalar(_writer, "SELECT COALESCE((SELECT value FROM meta WHERE key = 'last_seq'), 0)"),
         Scalar(_writer, "SELECT COALESCE(MAX(seq), 0) FROM outbox"));
 
+    /// <summary>The highest stream record id ever assigned by this file.</summary>
+    public long StreamLastId() => Math.Max(
+        Scalar(_writer, "SELECT COALESCE((SELECT value FROM meta WHERE key = 'stream_last_id'), 0)"),
+        Scalar(_writer, "SELECT COALESCE(MAX(id), 0) FROM stream"));
+
+    /// <summary>Records, payload bytes and droppable (metrics-kind) records of one stream.</summary>
+    public (long Count, long Bytes, long Droppable) StreamTotals(string name)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*), COALESCE(SUM(length(payload)), 0), COALESCE(SUM(kind = {(int)MessageKind.Metrics}), 0) FROM stream WHERE name = $name";
+        command.Parameters.AddWithValue("$name", name);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Every stream's records and bytes together (they count against the same caps as the link's records).</summary>
+    public (long Count, long Bytes) AllStreamTotals() => (
+        Scalar(_writer, "SELECT COUNT(*) FROM stream"),
+        Scalar(_writer, "SELECT COALESCE(SUM(length(payload)), 0) FROM stream"));
+
+    /// <summary>A reader of one stream on its own connection, so the stream's consumer never shares the link's reader.</summary>
+    public StreamReader OpenStreamReader(string name) => new(_connectionString, name);
+
     public (long Count, long Bytes, long Metrics) Totals() => (
         Scalar(_writer, "SELECT COUNT(*) FROM outbox"),
         Scalar(_writer, "SELECT COALESCE(SUM(length(payload)), 0) FROM outbox"),
@@ -115,7 +176,9 @@ internal sealed class OutboxStore : IDisposable
     /// synchronous=FULL when <paramref name="fullSync"/> (results, alerts, events), else NORMAL (metrics and deletes only:
     /// losing those to a power cut means a resend or a lost snapshot, never a lost result).
     /// </summary>
-    public CommitResult Commit(IReadOnlyList<OutboxRecord> inserts, IReadOnlyList<long> acknowledged, int dropMetrics, bool fullSync, IReadOnlyList<RetainedRecord> retained)
+    /// <remarks>Changes to named streams (<paramref name="streams"/>) go into the same transaction; their effect per stream is added to <paramref name="streamDeltas"/>.</remarks>
+    public CommitResult Commit(IReadOnlyList<OutboxRecord> inserts, IReadOnlyList<long> acknowledged, int dropMetrics, bool fullSync, IReadOnlyList<RetainedRecord> retained,
+        StreamBatch? streams = null, List<StreamDelta>? streamDeltas = null)
     {
         if (fullSync != _fullSync)
         {
@@ -174,6 +237,11 @@ internal sealed class OutboxStore : IDisposable
             droppedBytes += reader.GetInt64(0);
         }
 
+        if (streams is { IsEmpty: false })
+        {
+            CommitStreams(tx, streams, created, streamDeltas);
+        }
+
         if (retained.Count > 0)
         {
             using var upsert = _writer.CreateCommand();
@@ -193,6 +261,69 @@ internal sealed class OutboxStore : IDisposable
 
         tx.Commit();
         return new CommitResult(deletedCount, deletedBytes, deletedMetrics, droppedMetrics, droppedBytes);
+    }
+
+    private void CommitStreams(SqliteTransaction tx, StreamBatch streams, long created, List<StreamDelta>? deltas)
+    {
+        _streamInsert.Transaction = tx;
+        _streamDelete.Transaction = tx;
+        _streamDropOldest.Transaction = tx;
+        _setStreamLastId.Transaction = tx;
+        long maxId = 0;
+        foreach (var (name, record) in streams.Inserts)
+        {
+            _streamInsert.Parameters[0].Value = record.Seq;
+            _streamInsert.Parameters[1].Value = name;
+            _streamInsert.Parameters[2].Value = (int)record.Kind;
+            _streamInsert.Parameters[3].Value = record.Payload;
+            _streamInsert.Parameters[4].Value = created;
+            _streamInsert.ExecuteNonQuery();
+            maxId = Math.Max(maxId, record.Seq);
+        }
+
+        if (maxId > 0)
+        {
+            _setStreamLastId.Parameters[0].Value = maxId;
+            _setStreamLastId.ExecuteNonQuery();
+        }
+
+        var changes = new Dictionary<string, (long Removed, long Bytes, long Droppable, long Dropped)>(StringComparer.Ordinal);
+        foreach (var (name, id) in streams.Acknowledged)
+        {
+            _streamDelete.Parameters[0].Value = id;
+            _streamDelete.Parameters[1].Value = name;
+            using var reader = _streamDelete.ExecuteReader();
+            if (reader.Read())
+            {
+                var c = changes.GetValueOrDefault(name);
+                changes[name] = (c.Removed + 1, c.Bytes + reader.GetInt64(0), c.Droppable + (reader.GetInt32(1) == (int)MessageKind.Metrics ? 1 : 0), c.Dropped);
+            }
+        }
+
+        foreach (var name in streams.DropOldest)
+        {
+            _streamDropOldest.Parameters[0].Value = name;
+            using var reader = _streamDropOldest.ExecuteReader();
+            if (reader.Read())
+            {
+                var c = changes.GetValueOrDefault(name);
+                changes[name] = (c.Removed + 1, c.Bytes + reader.GetInt64(0), c.Droppable + 1, c.Dropped + 1);
+            }
+        }
+
+        foreach (var (name, c) in changes)
+        {
+            deltas?.Add(new StreamDelta(name, c.Removed, c.Bytes, c.Droppable, c.Dropped));
+        }
+    }
+
+    /// <summary>Deletes every record of one stream (its consumer is switched off); returns how many there were.</summary>
+    public long DeleteStream(string name)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "DELETE FROM stream WHERE name = $name";
+        command.Parameters.AddWithValue("$name", name);
+        return command.ExecuteNonQuery();
     }
 
     /// <summary>Reader connection: up to <paramref name="limit"/> rows after <paramref name="afterSeq"/>, in seq order.</summary>
@@ -232,6 +363,10 @@ internal sealed class OutboxStore : IDisposable
         _dropOldestMetrics.Dispose();
         _setLastSeq.Dispose();
         _readAfter.Dispose();
+        _streamInsert.Dispose();
+        _streamDelete.Dispose();
+        _streamDropOldest.Dispose();
+        _setStreamLastId.Dispose();
         _reader.Dispose();
         _writer.Dispose();
     }
@@ -269,6 +404,53 @@ internal sealed class OutboxStore : IDisposable
             """ : string.Empty);
         command.ExecuteNonQuery();
         tx.Commit();
+    }
+
+    /// <summary>Reads one stream in id order on a connection of its own (WAL: it sees every committed row, never blocks the writer).</summary>
+    internal sealed class StreamReader : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _readAfter;
+
+        public StreamReader(string connectionString, string name)
+        {
+            _connection = new SqliteConnection(connectionString);
+            _connection.Open();
+            Execute(_connection, "PRAGMA busy_timeout=5000;");
+            _readAfter = Prepare(_connection, "SELECT id, kind, payload FROM stream WHERE name = $name AND id > $after ORDER BY id LIMIT $limit", "$name", "$after", "$limit");
+            _readAfter.Parameters[0].Value = name;
+        }
+
+        /// <summary>Records, payload bytes and metrics-kind records of this stream, as committed.</summary>
+        public (long Count, long Bytes, long Droppable) Totals()
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*), COALESCE(SUM(length(payload)), 0), COALESCE(SUM(kind = {(int)MessageKind.Metrics}), 0) FROM stream WHERE name = $name";
+            command.Parameters.AddWithValue("$name", _readAfter.Parameters[0].Value);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        public List<OutboxRecord> ReadAfter(long afterId, int limit)
+        {
+            _readAfter.Parameters[1].Value = afterId;
+            _readAfter.Parameters[2].Value = limit;
+            var rows = new List<OutboxRecord>(Math.Min(limit, 1024));
+            using var reader = _readAfter.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));
+            }
+
+            return rows;
+        }
+
+        public void Dispose()
+        {
+            _readAfter.Dispose();
+            _connection.Dispose();
+        }
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)

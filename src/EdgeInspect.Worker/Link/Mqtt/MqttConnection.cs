@@ -154,18 +154,42 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <param name="payload">Sent as is; not copied, so it must not change until the task completes.</param>
     /// <param name="retain">Retained message.</param>
     /// <param name="messageExpiry">v5 only (ignored under 3.1.1): the broker discards the message if undelivered after this long.</param>
-    public Task<PublishOutcome> PublishAsync(string topic, byte[] payload, bool retain = false, TimeSpan? messageExpiry = null)
+    /// <param name="atMostOnce">
+    /// QoS 0 instead (Sparkplug requires it for births and data): there is no PUBACK, and the task completes as
+    /// <see cref="PublishStatus.Acknowledged"/> once the message is written to the connection. Follow with
+    /// <see cref="PingAsync"/> to learn that the broker has read it.
+    /// </param>
+    /// <param name="onGeneration">
+    /// Publish only on this connection (<see cref="Generation"/>): after a reconnect the call is answered
+    /// <see cref="PublishStatus.NotConnected"/>, so nothing meant for an old session reaches a new one before its birth.
+    /// </param>
+    public Task<PublishOutcome> PublishAsync(string topic, byte[] payload, bool retain = false, TimeSpan? messageExpiry = null, bool atMostOnce = false,
+        int? onGeneration = null)
     {
         if (!_connected)
         {
             return NotConnected;
         }
 
+        if (onGeneration is { } generation)
+        {
+            // Under the gate OnConnected takes to mark a new connection up: it cannot come between the check and the send.
+            lock (_gate)
+            {
+                return _connected && Generation == generation ? Publish(topic, payload, retain, messageExpiry, atMostOnce) : NotConnected;
+            }
+        }
+
+        return Publish(topic, payload, retain, messageExpiry, atMostOnce);
+    }
+
+    private Task<PublishOutcome> Publish(string topic, byte[] payload, bool retain, TimeSpan? messageExpiry, bool atMostOnce)
+    {
         var message = new MqttApplicationMessage
         {
             Topic = topic,
             Payload = new ReadOnlySequence<byte>(payload),
-            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            QualityOfServiceLevel = atMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce,
             Retain = retain,
             MessageExpiryInterval = messageExpiry is { } expiry && _options.Protocol == MqttProtocol.V5 ? (uint)Math.Max(1, expiry.TotalSeconds) : 0,
         };
@@ -183,7 +207,57 @@ public sealed class MqttConnection : IAsyncDisposable
         return AwaitPubackAsync(publish);
     }
 
-    /// <summary>Stops the loop. A connected client sends DISCONNECT (normal) first, so the broker does not publish the last will.</summary>
+    /// <summary>
+    /// PINGREQ, and true when its PINGRESP arrives within <paramref name="timeout"/>. A broker answers the packets of one
+    /// connection in order, so a PINGRESP proves it has read every message published before the ping (QoS 0 included).
+    /// </summary>
+    public async Task<bool> PingAsync(TimeSpan timeout)
+    {
+        if (!_connected)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            deadline.CancelAfter(timeout);
+            await _client.PingAsync(deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogDebug("PINGREQ to {Broker} got no PINGRESP: {Reason}", $"{_options.Host}:{_options.Port}", e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Ends the current connection on purpose (DISCONNECT, with the will under <see cref="MqttConnectionOptions.DisconnectWithWill"/>);
+    /// the loop then connects again after its shortest backoff: a new session. Nothing happens when not connected.
+    /// </summary>
+    public async Task RestartSessionAsync()
+    {
+        if (!_client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(DisconnectReason()).Build(), timeout.Token);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogDebug(e, "DISCONNECT to {Broker} did not complete", $"{_options.Host}:{_options.Port}");
+        }
+    }
+
+    /// <summary>
+    /// Stops the loop. A connected client sends DISCONNECT first: normal, so the broker does not publish the last will,
+    /// or with the will under <see cref="MqttConnectionOptions.DisconnectWithWill"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -208,7 +282,7 @@ public sealed class MqttConnection : IAsyncDisposable
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token);
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(DisconnectReason()).Build(), timeout.Token);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -219,6 +293,25 @@ public sealed class MqttConnection : IAsyncDisposable
         _connected = false;
         _client.Dispose();
         _stop.Dispose();
+    }
+
+    private MqttClientDisconnectOptionsReason DisconnectReason() => _options.DisconnectWithWill && _options.Protocol == MqttProtocol.V5
+        ? MqttClientDisconnectOptionsReason.DisconnectWithWillMessage
+        : MqttClientDisconnectOptionsReason.NormalDisconnection;
+
+    /// <summary>The will of the next attempt: rebuilt by <see cref="MqttConnectionOptions.WillPerConnect"/> when set.</summary>
+    private void ApplyWill()
+    {
+        if (_options.WillPerConnect is not { } next)
+        {
+            return;
+        }
+
+        var will = next();
+        _clientOptions.WillTopic = will.Topic;
+        _clientOptions.WillPayload = will.Payload;
+        _clientOptions.WillRetain = will.Retain;
+        _clientOptions.WillQualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
     }
 
     private static async Task<PublishOutcome> AwaitPubackAsync(Task<MqttClientPublishResult> publish)
@@ -288,6 +381,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 var connection = new TaskCompletionSource<MqttConnectionLost>(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref _lost, connection);
                 watchdog.CancelAfter(_options.ConnectTimeout);
+                ApplyWill();
                 var result = await _client.ConnectAsync(_clientOptions, watchdog.Token);
                 if (result.ResultCode == MqttClientConnectResultCode.Success)
                 {

@@ -94,6 +94,18 @@ public sealed record MqttConnectionOptions
 
     public MqttWill? Will { get; init; }
 
+    /// <summary>
+    /// When set, called before every connect attempt; the will it returns replaces <see cref="Will"/> for that attempt.
+    /// For a will that changes per session (the Sparkplug NDEATH carries the session's bdSeq).
+    /// </summary>
+    public Func<MqttWill>? WillPerConnect { get; init; }
+
+    /// <summary>
+    /// v5 only: end a connection on purpose with DISCONNECT reason 0x04 "disconnect with will message", so the broker
+    /// publishes the will anyway (Sparkplug asks this of an edge node). False: a normal DISCONNECT, the will is discarded.
+    /// </summary>
+    public bool DisconnectWithWill { get; init; }
+
     /// <summary>Every problem at once; empty when the options are usable. Checks values only, never the file system.</summary>
     public IEnumerable<OptionProblem> Validate()
     {
