@@ -4,6 +4,7 @@
 #      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
+#   4. The dashboard's charting library (uPlot) from npm, pinned and integrity-checked, into .native/web/uplot.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
 # ONNX Runtime is not fetched here: the Microsoft.ML.OnnxRuntime NuGet package brings it with the build.
 set -euo pipefail
@@ -120,4 +121,42 @@ if [ ! -f "$GPIOD3_DIR/libgpiod.so.3" ] || [ ! -s "$GPIOD3_DIR/version" ]; then
   rm -rf "$gpiod3_tmp"
 fi
 
-say "native stack ready in .native/lib (OpenCV shim; system libgpiod; ONNX Runtime comes with the build)"
+# --- 4. uPlot, the dashboard's charts (docs/dashboard.md) -------------------------------------------------------------
+# Pinned by version and by the registry's sha512 integrity; the tarball is kept per user, so fresh clones do not fetch
+# it again, and a tarball that does not match the pin is deleted and refused. The build compiles the two files into
+# the executable (src/EdgeInspect.Worker/EdgeInspect.Worker.csproj), so the page loads nothing from the internet.
+UPLOT_VERSION=1.6.32
+UPLOT_INTEGRITY="sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw=="
+UPLOT_DIR="$NATIVE/web/uplot"
+if [ "$(cat "$UPLOT_DIR/version" 2>/dev/null || true)" != "$UPLOT_VERSION" ] || [ ! -s "$UPLOT_DIR/uPlot.iife.min.js" ] || [ ! -s "$UPLOT_DIR/uPlot.min.css" ]; then
+  uplot_cache="$DOWNLOADS/npm"
+  uplot_tgz="$uplot_cache/uplot-$UPLOT_VERSION.tgz"
+  uplot_sri() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+  if [ -f "$uplot_tgz" ] && [ "$(uplot_sri "$uplot_tgz")" != "$UPLOT_INTEGRITY" ]; then
+    say "the cached $(basename "$uplot_tgz") does not match its pinned integrity; fetching it again"
+    rm -f "$uplot_tgz"
+  fi
+  if [ ! -f "$uplot_tgz" ]; then
+    command -v npm >/dev/null 2>&1 || die "npm is needed once to fetch uPlot $UPLOT_VERSION for the dashboard (apt-get install npm), or put uplot-$UPLOT_VERSION.tgz from the npm registry into $uplot_cache"
+    mkdir -p "$uplot_cache"
+    say "fetching uPlot $UPLOT_VERSION from the npm registry (npm pack) into $uplot_cache"
+    if ! (cd "$uplot_cache" && npm pack "uplot@$UPLOT_VERSION" --silent) >>"$LOG" 2>&1; then
+      tail -n 5 "$LOG" >&2 || true
+      die "npm pack uplot@$UPLOT_VERSION failed (details in .native/bootstrap.log); the dashboard's charts need it"
+    fi
+    if [ "$(uplot_sri "$uplot_tgz")" != "$UPLOT_INTEGRITY" ]; then
+      rm -f "$uplot_tgz"
+      die "uplot-$UPLOT_VERSION.tgz from the registry does not match the pinned integrity $UPLOT_INTEGRITY; it was deleted"
+    fi
+  fi
+  uplot_tmp=$(mktemp -d)
+  tar -xzf "$uplot_tgz" -C "$uplot_tmp" package/dist/uPlot.iife.min.js package/dist/uPlot.min.css package/LICENSE \
+    || { rm -rf "$uplot_tmp"; die "$(basename "$uplot_tgz") lacks uPlot's dist files"; }
+  rm -rf "$UPLOT_DIR" && mkdir -p "$UPLOT_DIR"
+  cp "$uplot_tmp/package/dist/uPlot.iife.min.js" "$uplot_tmp/package/dist/uPlot.min.css" "$uplot_tmp/package/LICENSE" "$UPLOT_DIR/"
+  echo "$UPLOT_VERSION" > "$UPLOT_DIR/version"
+  rm -rf "$uplot_tmp"
+  say "uPlot $UPLOT_VERSION ready in .native/web/uplot (compiled into the dashboard at build)"
+fi
+
+say "native stack ready in .native/lib (OpenCV shim; system libgpiod; ONNX Runtime comes with the build); uPlot in .native/web"
