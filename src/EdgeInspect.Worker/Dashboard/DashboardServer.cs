@@ -186,7 +186,7 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
+            headers["Referrer-Policy"] = "same-origin"; // "no-referrer" would make Chromium send "Origin: null" on the login form
             headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
             headers.CacheControl = "no-store";
             await next(context);
@@ -362,7 +362,9 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
         }
 
         var response = await plant.Commands.AnswerAsync(verb, Encoding.UTF8.GetBytes(payload), CommandLoop.Via.Dashboard, context.RequestAborted);
-        context.Response.StatusCode = response.Accepted ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity;
+        // Answered is 200 whether accepted or refused, as cmd/response carries both: the body says which and why.
+        // HTTP errors are kept for what never reached the dispatcher (401, 403, 413, 503).
+        context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(context.Response.Body, response, MessagesJsonContext.Default.CommandResponseBody, context.RequestAborted);
     }

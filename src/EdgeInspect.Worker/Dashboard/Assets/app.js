@@ -5,7 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 const charts = {};
-const history = [];
+const timeline = []; // the charts' points, oldest first
 const HISTORY_MAX = 600;
 const INPUTS = ['brightness', 'contrast', 'sharpness', 'dark_clipped', 'bright_clipped', 'mean_blue', 'mean_green', 'mean_red'];
 let status = null;
@@ -62,8 +62,8 @@ function resize(c) { c.u.setSize({ width: Math.max(300, c.el.clientWidth - 16), 
 function feed(id, pick) {
   const c = charts[id];
   if (!c) return;
-  const xs = history.map((p) => p.t / 1000);
-  const data = [xs, ...c.series.map((_, i) => history.map((p) => { const v = pick(p)[i]; return v == null ? null : v; }))];
+  const xs = timeline.map((p) => p.t / 1000);
+  const data = [xs, ...c.series.map((_, i) => timeline.map((p) => { const v = pick(p)[i]; return v == null ? null : v; }))];
   c.u.setData(data);
   c.points = xs.length;
   c.el.dataset.points = String(xs.length);
@@ -94,8 +94,8 @@ function drawCharts() {
   for (const name of INPUTS) feed('chart-in-' + name, (p) => [p.in?.[name], ref[name]?.low, ref[name]?.high]);
 }
 function addPoint(point) {
-  history.push(point);
-  while (history.length > HISTORY_MAX) history.shift();
+  timeline.push(point);
+  while (timeline.length > HISTORY_MAX) timeline.shift();
 }
 
 // ---- status ----
@@ -113,7 +113,7 @@ function render(s) {
   text($('parts'), String(parts.decided ?? 0));
   $('parts').dataset.value = String(parts.decided ?? 0);
   text($('parts-split'), `pass ${parts.pass ?? 0} · fail ${parts.fail ?? 0} · no decision ${parts.noDecision ?? 0}`);
-  const last = history[history.length - 1];
+  const last = timeline[timeline.length - 1];
   text($('fps'), last ? num(last.fps, 1) : 'n/a');
   text($('camera'), s.camera?.state);
   $('camera').className = 'big ' + (s.camera?.up ? 'good' : 'bad');
@@ -176,7 +176,7 @@ function connect() {
   source.onerror = () => { text(state, 'live updates: reconnecting'); state.className = 'pill warn'; };
   source.addEventListener('hello', (e) => {
     const m = JSON.parse(e.data);
-    history.length = 0;
+    timeline.length = 0;
     for (const p of m.history || []) addPoint(p);
     render(m.status);
     drawCharts();
