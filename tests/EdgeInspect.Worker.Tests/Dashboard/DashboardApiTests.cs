@@ -171,6 +171,20 @@ public sealed partial class DashboardApiTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public async Task The_Image_Healthcheck_Asks_Healthz_When_The_Dashboard_Is_On()
+    {
+        var script = Path.Combine(EdgeInspect.Tests.Shared.RepoPaths.Root, "scripts", "image", "healthcheck.sh");
+        var start = new System.Diagnostics.ProcessStartInfo("sh", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["EDGEINSPECT_DASHBOARD_URL"] = fixture.Url.ToString().TrimEnd('/');
+        start.Environment["EDGEINSPECT_OUTBOX"] = Path.Combine(fixture.Work, "no-such-outbox.db"); // the old check would say unhealthy
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
+        Assert.Contains("/healthz answered 200", output);
+    }
+
+    [Fact]
     public async Task Events_Stream_Starts_With_Hello_Then_Ticks()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
