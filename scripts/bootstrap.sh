@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
 #   1. Debian packages: OpenCV module dev packages, the mosquitto broker (tests and demo; MQTT itself is MQTTnet), libgpiod, build tools,
-#      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
+#      and chromium (with its Debian dependencies) for the browser tests of the replay report and the dashboard: Playwright
+#      drives Debian's chromium (the same major version as Playwright 1.64's Chrome for Testing) because Playwright's own
+#      download host, cdn.playwright.dev, cannot be reached from the build machines (`playwright install` fails there).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
 #   4. The dashboard's charting library (uPlot) from npm, pinned and integrity-checked, into .native/web/uplot.
