@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
 #   1. Debian packages: OpenCV module dev packages, the mosquitto broker (tests and demo; MQTT itself is MQTTnet), libgpiod, build tools,
-#      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
+#      and chromium (with its Debian dependencies) for the browser tests of the replay report and the dashboard: Playwright
+#      drives Debian's chromium (the same major version as Playwright 1.64's Chrome for Testing) because Playwright's own
+#      download host, cdn.playwright.dev, cannot be reached from the build machines (`playwright install` fails there);
+#      and libjs-dygraphs, the dashboard's charts, which the build compiles into the executable (docs/dashboard.md).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
@@ -22,6 +25,7 @@ DEB_PACKAGES=(
   cmake g++ make
   openssl ca-certificates
   chromium
+  libjs-dygraphs
 )
 
 say() { echo "bootstrap: $*"; }
@@ -53,6 +57,8 @@ fi
 # Checkouts bootstrapped before ONNX Runtime came from NuGet hold the npm-era copy (1.24, which the package's API
 # version refuses); the build would keep copying it next to the app. Remove it.
 rm -rf "$NATIVE/onnxruntime" "$NATIVE/lib/libonnxruntime.so.1"
+# Nothing comes from npm any more: the dashboard's charts were uPlot from npm before they were Debian's dygraphs.
+rm -rf "$NATIVE/web"
 
 # --- 2. OpenCV shim -------------------------------------------------------------------------
 SHIM_SRC="$ROOT/src/native/opencv-shim"

@@ -40,8 +40,12 @@ public static class BenchCommand
         var mode = new Option<string>("--mode") { Description = "Automation mode of the pipeline run (live audits 2% of parts with a scripted inspector).", DefaultValueFactory = _ => "live" };
         mode.AcceptOnlyFromAmong("shadow", "assist", "partial", "canary", "live");
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
-        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, mode, json };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), parse.GetValue(threads),
+        var dashboardClients = new Option<int>("--dashboard-clients") { Description = "Instead: CPU per part with N dashboard clients on the live feed against none (Dashboard/DashboardLoad.cs)." };
+        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, mode, json, dashboardClients };
+        command.SetAction((parse, cancellationToken) => parse.GetValue(dashboardClients) > 0
+            ? Dashboard.DashboardLoad.RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), parse.GetValue(threads), parse.GetValue(rate),
+                parse.GetValue(dashboardClients), parse.GetValue(json), Console.Out, Console.Error, cancellationToken)
+            : RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), parse.GetValue(threads),
             parse.GetValue(rate), parse.GetValue(mode)!, parse.GetValue(json), Console.Out, Console.Error, cancellationToken));
         return command;
     }

@@ -5,6 +5,7 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Native;
 using EdgeInspect.Worker.Config;
+using EdgeInspect.Worker.Dashboard;
 using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Hosting;
 using EdgeInspect.Worker.Pipeline;
@@ -43,12 +44,13 @@ public static class DemoCommand
     {
         var passes = new Option<int>("--passes") { Description = "How many times the sample frames pass under each light (normal, dim, normal).", DefaultValueFactory = _ => 2 };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's working folder (video, outbox, samples)." };
-        var command = new Command("demo", "Run the station on embedded defaults: reference model, a line video with a light change, scripted inspector, local broker.") { passes, keep };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(passes), parse.GetValue(keep), Console.Out, Console.Error, cancellationToken));
+        var hold = new Option<int>("--hold") { Description = "Seconds the dashboard keeps serving after the video ends (0: stop at once).", DefaultValueFactory = _ => 0 };
+        var command = new Command("demo", "Run the station on embedded defaults: reference model, a line video with a light change, scripted inspector, local broker.") { passes, keep, hold };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(passes), parse.GetValue(keep), Console.Out, Console.Error, cancellationToken, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(hold)))));
         return command;
     }
 
-    public static async Task<int> RunAsync(int passes, bool keep, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(int passes, bool keep, TextWriter output, TextWriter error, CancellationToken cancellationToken, TimeSpan hold = default)
     {
         if (!NativeCheck.Ready(error))
         {
@@ -75,7 +77,7 @@ public static class DemoCommand
         var work = Directory.CreateTempSubdirectory("edgeinspect-demo-").FullName;
         try
         {
-            return await RunInAsync(assets, work, Math.Clamp(passes, 1, 20), output, cancellationToken);
+            return await RunInAsync(assets, work, Math.Clamp(passes, 1, 20), output, cancellationToken, hold);
         }
         finally
         {
@@ -90,7 +92,7 @@ public static class DemoCommand
         }
     }
 
-    private static async Task<int> RunInAsync(DemoAssets assets, string work, int passes, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunInAsync(DemoAssets assets, string work, int passes, TextWriter output, CancellationToken cancellationToken, TimeSpan hold)
     {
         output.WriteLine("EdgeInspect demo: building a line video from the sample frames (lights dim to 55% part way through)...");
         var (video, labels, dimFrom, dimUntil) = assets.WriteLineVideo(work, passes, 0.55);
@@ -117,13 +119,14 @@ public static class DemoCommand
 
         var observer = new DemoObserver(minParts);
         var builder = StationHost.CreateBuilder(LogLevel.Warning);
-        builder.Services.AddEdgeInspectStation(config.Config).AddPlantLink().AddObserver(observer);
+        builder.Services.AddEdgeInspectStation(config.Config).AddPlantLink().AddObserver(observer).AddDashboard(config.Config);
         using var host = builder.Build();
         var station = host.Services.GetRequiredService<StationRuntime>();
         observer.Quality = station.Pipeline.Quality;
         var topics = config.Config.Section<Link.LinkOptions>("link").Topics(config.Config.Options.Station);
         await using var supervisor = new SupervisorConsole(broker.Host, broker.Port, topics.Base, output);
         await supervisor.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        await using var dashboard = await DemoDashboard.StartAsync(host.Services, output, cancellationToken);
         output.WriteLine($"Supervisor view of {topics.Base}/# :");
 
         var clock = Stopwatch.StartNew();
@@ -164,6 +167,7 @@ public static class DemoCommand
         });
         console.Profile.Width = Math.Max(console.Profile.Width, 110);
         console.Write(table);
+        await dashboard.HoldAsync(hold, output, cancellationToken);
 
         return parts > 0 && supervisor.DistinctResults >= parts ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeInspect.Worker.Config;
+using EdgeInspect.Worker.Dashboard;
 using EdgeInspect.Worker.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -31,7 +32,8 @@ public static class RunCommand
         }
 
         var builder = StationHost.CreateBuilder();
-        builder.Services.AddEdgeInspectStation(result.Config).AddPlantLink();
+        builder.Services.AddEdgeInspectStation(result.Config).AddPlantLink().AddDashboard(result.Config);
+        builder.Services.AddDashboardHosting(result.Config); // before the worker: it starts first and stops after the station
         builder.Services.AddHostedService<StationWorker>();
         var host = builder.Build();
         try

@@ -68,7 +68,9 @@ public sealed class StationConfigLoader
         .Register<EdgeInspect.Worker.OutboxStage.OutboxOptions>("outbox", required: false)
         .Register<EdgeInspect.Core.Inspection.InspectorOptions>("inspector")
         .Register<EdgeInspect.Core.Monitoring.MonitoringOptions>("monitoring", required: false)
-        .Register<PipelineSection>("pipeline", required: false);
+        .Register<PipelineSection>("pipeline", required: false)
+        .Register<EdgeInspect.Worker.Dashboard.DashboardOptions>("dashboard", required: false)
+        .Register<EdgeInspect.Worker.Telemetry.TelemetryOptions>("telemetry", required: false);
 
     /// <summary>The top-level sections this loader knows, in registration order.</summary>
     public IEnumerable<string> KnownSections => _sections.Keys.Where(k => !k.Contains(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal));

@@ -120,6 +120,7 @@ public static class StationServiceCollectionExtensions
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<SamplingStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<QualityStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<OutputStage>());
+        services.AddStationTelemetry();
         return new StationBuilder(services, config);
     }
 

@@ -22,7 +22,6 @@ public sealed class PipelineMetrics : IDisposable
     private readonly ProcessStatsSampler _sampler;
     private readonly Histogram<double> _stageDuration;
     private readonly Counter<long> _frames;
-    private readonly Counter<long> _drops;
     private readonly Counter<long> _inferences;
     private readonly Histogram<double> _score;
     private readonly Counter<long> _alerts;
@@ -30,6 +29,8 @@ public sealed class PipelineMetrics : IDisposable
     private readonly ConcurrentDictionary<string, LatencyTracker> _latency = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox> _framesByCamera = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox> _dropsByCause = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox> _dropTotals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<long>> _frameDrops = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InputAccumulator> _inputsByCamera = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<long>> _queues = new(StringComparer.Ordinal);
     private Func<long>? _outboxDepth;
@@ -43,9 +44,11 @@ public sealed class PipelineMetrics : IDisposable
         Output = new OutputMetricsAccumulator(classNames);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
 
-        _stageDuration = _meter.CreateHistogram<double>("edgeinspect.stage.duration", "s", "Time a frame spends in one pipeline stage.");
+        // The SDK's default buckets (0 to 10,000) suit milliseconds; these stages take 0.5 ms to a few seconds.
+        _stageDuration = _meter.CreateHistogram("edgeinspect.stage.duration", "s", "Time a frame spends in one pipeline stage.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StageBuckets });
         _frames = _meter.CreateCounter<long>("edgeinspect.frames", "{frame}", "Frames that entered the pipeline.");
-        _drops = _meter.CreateCounter<long>("edgeinspect.frames.dropped", "{frame}", "Frames dropped, by cause.");
+        _meter.CreateObservableCounter("edgeinspect.frames.dropped", ObserveDrops, "{frame}", "Frames that never became a decided part, by cause.");
         _inferences = _meter.CreateCounter<long>("edgeinspect.inferences", "{inference}", "Inferences, by result: ok, failed or empty.");
         _score = _meter.CreateHistogram<double>("edgeinspect.model.score", "1", "The model's defect score.");
         _alerts = _meter.CreateCounter<long>("edgeinspect.alert.transitions", "{transition}", "Alert transitions published.");
@@ -54,7 +57,7 @@ public sealed class PipelineMetrics : IDisposable
             .ToArray();
 
         _meter.CreateObservableGauge("edgeinspect.queue.depth", ObserveQueues, "{item}", "Items waiting in each stage's input queue.");
-        _meter.CreateObservableGauge("edgeinspect.outbox.depth", () => _outboxDepth?.Invoke() ?? 0, "{record}", "Records in the durable outbox not yet acknowledged.");
+        _meter.CreateObservableGauge("edgeinspect.outbox.records", () => _outboxDepth?.Invoke() ?? 0, "{record}", "Records in the durable outbox not yet acknowledged (its depth).");
         _meter.CreateObservableCounter("process.cpu.time", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "CPU time used by the process.");
         _meter.CreateObservableUpDownCounter("process.memory.usage", () => _sampler.Sample().ResidentBytes ?? Environment.WorkingSet, "By", "Resident set size (VmRSS).");
         _meter.CreateObservableCounter("dotnet.gc.collections", ObserveCollections, "{collection}", "Garbage collections, by generation.");
@@ -64,6 +67,9 @@ public sealed class PipelineMetrics : IDisposable
         _lastTimestamp = time.GetTimestamp();
         _lastProcess = _sampler.Sample();
     }
+
+    /// <summary>Upper bounds of the stage latency histogram's buckets, in seconds.</summary>
+    public static IReadOnlyList<double> StageBuckets { get; } = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10];
 
     public OutputMetricsAccumulator Output { get; }
 
@@ -82,8 +88,8 @@ public sealed class PipelineMetrics : IDisposable
     /// <param name="cause">e.g. "queue_full", "stale", "decode_error".</param>
     public void RecordDrop(string cause)
     {
-        _drops.Add(1, new KeyValuePair<string, object?>("cause", cause));
         Interlocked.Increment(ref _dropsByCause.GetOrAdd(cause, static _ => new StrongBox()).Value);
+        Interlocked.Increment(ref _dropTotals.GetOrAdd(cause, static _ => new StrongBox()).Value);
     }
 
     public void RecordInput(string camera, in InputMetrics metrics)
@@ -117,6 +123,9 @@ public sealed class PipelineMetrics : IDisposable
     public void RegisterQueue(string name, Func<long> depth) => _queues[name] = depth;
 
     public void RegisterOutbox(Func<long> depth) => _outboxDepth = depth;
+
+    /// <summary>A stage's own count of frames it lost, read by <c>edgeinspect.frames.dropped</c> under <paramref name="cause"/>.</summary>
+    public void RegisterFrameDrops(string cause, Func<long> total) => _frameDrops[cause] = total;
 
     /// <summary>Closes the interval since the previous snapshot and returns its figures.</summary>
     public MetricsSnapshot TakeSnapshot()
@@ -152,6 +161,22 @@ public sealed class PipelineMetrics : IDisposable
         InputMetric.DarkClipped or InputMetric.BrightClipped => "1",
         _ => "{grey_level}",
     };
+
+    private IEnumerable<Measurement<long>> ObserveDrops()
+    {
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (cause, total) in _frameDrops)
+        {
+            totals[cause] = total();
+        }
+
+        foreach (var (cause, box) in _dropTotals)
+        {
+            totals[cause] = totals.GetValueOrDefault(cause) + Interlocked.Read(ref box.Value);
+        }
+
+        return totals.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("cause", kv.Key)));
+    }
 
     private IEnumerable<Measurement<long>> ObserveQueues() =>
         _queues.Select(kv => new Measurement<long>(kv.Value(), new KeyValuePair<string, object?>("queue", kv.Key)));

@@ -67,7 +67,7 @@ public sealed class PipelineMetricsTests
         Assert.Equal("{frame}", seen["edgeinspect.frames"]);
         Assert.Equal("{frame}", seen["edgeinspect.frames.dropped"]);
         Assert.Equal("{item}", seen["edgeinspect.queue.depth"]);
-        Assert.Equal("{record}", seen["edgeinspect.outbox.depth"]);
+        Assert.Equal("{record}", seen["edgeinspect.outbox.records"]);
         Assert.Equal("s", seen["process.cpu.time"]);
         Assert.Equal("By", seen["process.memory.usage"]);
         Assert.Equal("{collection}", seen["dotnet.gc.collections"]);
