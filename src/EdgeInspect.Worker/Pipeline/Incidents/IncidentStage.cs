@@ -27,7 +27,8 @@ namespace EdgeInspect.Worker.Pipeline.Incidents;
 /// queue drops and counts them in <c>pipeline.drops.incident_inputs</c>).</para>
 /// <para>No lock is held here while waiting: the engine's own lock covers only its computation, and the events it
 /// returns are written to the output queue and control's queue outside it. The engine's clock is the frames' capture
-/// time (and capture's event times), so a replay gives the same incidents however fast it runs.</para>
+/// time (and capture's event times), never the time this stage reads them, so a queue that backs up does not move an
+/// incident. A replay captures faster than the line, so its time windows (grouping, update interval) span more frames.</para>
 /// <para>Detector generations: a promote or rollback replaces the drift monitor, whose alerts then can never clear.
 /// Each quality message carries the generation of the monitor that produced it; a newer one restarts the engine's
 /// drift members (as does control's <see cref="DetectorsReplaced"/>), and transitions of an older one that were still
