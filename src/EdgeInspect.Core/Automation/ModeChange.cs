@@ -9,7 +9,7 @@ public enum ModeChangeSource
     /// <summary>A station file reload.</summary>
     ConfigReload,
 
-    /// <summary>An alert rolled the station back to shadow (promotion fallback policy).</summary>
+    /// <summary>An alert rolled the station back to shadow (promotion fallback policy, by alert name).</summary>
     AlertFallback,
 
     /// <summary>The promotion gate promoted automatically.</summary>
@@ -17,4 +17,7 @@ public enum ModeChangeSource
 
     /// <summary>The mode the service started in.</summary>
     Startup,
+
+    /// <summary>An incident whose diagnosis the promotion fallback policy lists rolled the station back to shadow.</summary>
+    IncidentFallback,
 }

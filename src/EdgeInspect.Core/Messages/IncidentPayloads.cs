@@ -17,6 +17,7 @@ namespace EdgeInspect.Core.Messages;
 /// <param name="Raised">When it was raised (its first member reached ALERT).</param>
 /// <param name="RaisedSeq">The frame it was raised at.</param>
 /// <param name="End">When its last member cleared; absent while open.</param>
+/// <param name="EndSeq">The frame its last member cleared at; absent while open.</param>
 /// <param name="Revision">1 when raised, one more with every published change.</param>
 /// <param name="Diagnosis">What probably happened and what to do.</param>
 /// <param name="Members">Its alerts with their evidence, in the order they joined.</param>
@@ -32,6 +33,7 @@ public sealed record IncidentBody(
     DateTimeOffset Raised,
     long RaisedSeq,
     DateTimeOffset? End,
+    long? EndSeq,
     int Revision,
     IncidentDiagnosisBody Diagnosis,
     IReadOnlyList<IncidentMemberBody> Members);
@@ -48,6 +50,7 @@ public sealed record IncidentStateBody(
     DateTimeOffset Raised,
     long RaisedSeq,
     DateTimeOffset? End,
+    long? EndSeq,
     int Revision,
     IncidentDiagnosisBody Diagnosis,
     IReadOnlyList<IncidentMemberBody> Members);
@@ -114,14 +117,14 @@ public static class IncidentPayloads
         ArgumentNullException.ThrowIfNull(e);
         var i = e.Incident;
         return new IncidentBody(e.Kind.Name(), i.Id, i.CameraId, i.State.Name(), Severity(i), Summary(e.Kind, i), i.StartedAt, i.StartSeq, i.RaisedAt, i.RaisedSeq,
-            i.EndedAt, i.Revision, ToBody(i.Diagnosis), i.Members.Select(ToBody).ToArray());
+            i.EndedAt, i.EndSeq, i.Revision, ToBody(i.Diagnosis), i.Members.Select(ToBody).ToArray());
     }
 
     public static IncidentStateBody ToStateBody(Incident i)
     {
         ArgumentNullException.ThrowIfNull(i);
         return new IncidentStateBody(i.Id, i.CameraId, i.State.Name(), Severity(i), Summary(null, i), i.StartedAt, i.StartSeq, i.RaisedAt, i.RaisedSeq,
-            i.EndedAt, i.Revision, ToBody(i.Diagnosis), i.Members.Select(ToBody).ToArray());
+            i.EndedAt, i.EndSeq, i.Revision, ToBody(i.Diagnosis), i.Members.Select(ToBody).ToArray());
     }
 
     /// <summary>

@@ -20,6 +20,12 @@ public enum MessageKind
 
     /// <summary>An inspector's verdict on a part already decided and published (audit). Never dropped; fsynced.</summary>
     Audit = 6,
+
+    /// <summary>
+    /// An incident raised, updated or cleared (the alerts one change caused, with a diagnosis), with its retained state
+    /// under incident/state/{id}. Never dropped; fsynced.
+    /// </summary>
+    Incident = 7,
 }
 
 /// <summary>Policies that follow from a <see cref="MessageKind"/>.</summary>
@@ -40,6 +46,7 @@ public static class MessageKinds
         MessageKind.Metrics => Schemas.Metrics,
         MessageKind.CommandResponse => Schemas.CommandResponse,
         MessageKind.Audit => Schemas.Audit,
+        MessageKind.Incident => Schemas.Incident,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown message kind"),
     };
 }
@@ -55,4 +62,6 @@ public static class Schemas
     public const string Event = "edgeinspect.event/1";
     public const string CommandResponse = "edgeinspect.cmd-response/1";
     public const string Audit = "edgeinspect.audit/1";
+    public const string Incident = IncidentPayloads.IncidentSchema;
+    public const string IncidentState = IncidentPayloads.IncidentStateSchema;
 }

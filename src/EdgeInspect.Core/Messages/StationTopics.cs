@@ -34,6 +34,9 @@ public sealed class StationTopics
 
     public string Audit => $"{Base}/audit";
 
+    /// <summary>The stream of incident events (raised, updated, cleared).</summary>
+    public string Incident => $"{Base}/{IncidentPayloads.Topic}";
+
     public string CommandResponse => $"{Base}/cmd/response";
 
     /// <summary>The filter the station subscribes to for commands.</summary>
@@ -42,6 +45,9 @@ public sealed class StationTopics
     public string AlertState(string name) => SegmentProblem(name) is { } problem
         ? throw new ArgumentException($"alert name {problem}", nameof(name))
         : $"{Base}/alert/state/{name}";
+
+    /// <summary>The retained state of one incident: incident/state/{id}.</summary>
+    public string IncidentState(string id) => $"{Base}/{IncidentPayloads.StateTopic(id)}";
 
     public string Command(string verb) => $"{Base}/cmd/{verb}";
 
@@ -57,6 +63,7 @@ public sealed class StationTopics
         MessageKind.Metrics => "metrics",
         MessageKind.CommandResponse => "cmd/response",
         MessageKind.Audit => "audit",
+        MessageKind.Incident => IncidentPayloads.Topic,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown message kind"),
     };
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Native;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Dashboard;
@@ -156,8 +157,10 @@ public static class DemoCommand
         table.AddRow("agreement with the inspector", Figure(agreement.Agreement, agreement.AgreementInterval95));
         table.AddRow("Cohen's kappa", agreement.Kappa is { } k ? k.ToString("0.000", CultureInfo.InvariantCulture) : "n/a");
         table.AddRow("defect recall vs inspector", Figure(agreement.DefectRecall, agreement.DefectRecallInterval95));
-        table.AddRow("alerts raised", observer.RaisedAlerts.Count == 0 ? "none" : string.Join(", ", observer.RaisedAlerts.Distinct()));
-        table.AddRow("alert transitions seen by the supervisor", supervisor.AlertsSeen.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("incidents", observer.Incidents.Count == 0 ? "none" : string.Join("; ", observer.Incidents.Values.Select(Describe)));
+        table.AddRow("incidents seen by the supervisor", string.Create(CultureInfo.InvariantCulture, $"{supervisor.IncidentsRaised} raised, {supervisor.IncidentsCleared} cleared"));
+        table.AddRow("alerts grouped into them (on alert, for tools)", string.Create(CultureInfo.InvariantCulture,
+            $"{observer.RaisedAlerts.Distinct().Count()} alerts raised, {supervisor.AlertsSeen} alert transitions"));
         table.AddRow("frames dropped", station.Pipeline.Output.Dropped == 0 && station.Pipeline.Camera.Counters.DroppedPoolExhausted == 0 && station.Pipeline.Camera.Frames.Dropped == 0 ? "0" : "see metrics");
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -177,11 +180,20 @@ public static class DemoCommand
         : interval is { } i ? string.Create(CultureInfo.InvariantCulture, $"{v:P1} (95% CI {i.Lower:P1}-{i.Upper:P1})")
         : v.ToString("P1", CultureInfo.InvariantCulture);
 
+    private static string Describe((IncidentEvent Raised, IncidentEvent Last, int Messages) incident)
+    {
+        var (raised, last, messages) = incident;
+        var i = last.Incident;
+        var end = i.State == IncidentState.Cleared ? $"cleared at frame {i.EndSeq}" : "still open at the end of the video";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{i.Diagnosis.Class.Name()} (raised as {raised.Incident.Diagnosis.Class.Name()} at frame {i.RaisedSeq}, {end}; {i.Members.Count} alerts, {messages} message{(messages == 1 ? "" : "s")})");
+    }
+
     private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
     /// <summary>
-    /// The demo's own view of the run: the promotion gate at the configured number of parts, and which alerts were
-    /// raised. It reads the quality stage's snapshot, which takes no lock a stage holds while it waits, so a full
+    /// The demo's own view of the run: the promotion gate at the configured number of parts, the incidents, and which
+    /// alerts were raised. It reads the quality stage's snapshot, which takes no lock a stage holds while it waits, so a full
     /// output queue cannot stall it.
     /// </summary>
     private sealed class DemoObserver(int gateAfterParts) : IStationSink
@@ -193,6 +205,16 @@ public static class DemoCommand
         public string? GateVerdict { get; private set; }
 
         public List<string> RaisedAlerts { get; } = [];
+
+        /// <summary>Each incident by id: its raised event, its latest event and how many messages it took.</summary>
+        public Dictionary<string, (IncidentEvent Raised, IncidentEvent Last, int Messages)> Incidents { get; } = new(StringComparer.Ordinal);
+
+        public ValueTask IncidentAsync(IncidentEvent incident, CancellationToken cancellationToken)
+        {
+            var id = incident.Incident.Id;
+            Incidents[id] = Incidents.TryGetValue(id, out var seen) ? (seen.Raised, incident, seen.Messages + 1) : (incident, incident, 1);
+            return ValueTask.CompletedTask;
+        }
 
         public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgeInspect.Core.Automation;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Native;
 using EdgeInspect.Worker.Config;
@@ -37,7 +38,8 @@ public static class ReplayCommand
     }
 
     public static async Task<int> RunAsync(string source, string? labels, string modelPackage, string mode, string reportFolder,
-        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? predictionsFile = null)
+        IReplayProgressDisplay progress, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? predictionsFile = null,
+        IStationSink? observer = null)
     {
         if (!NativeCheck.Ready(error, NativeLibraryId.OnnxRuntime, NativeLibraryId.OpenCvShim))
         {
@@ -64,7 +66,13 @@ public static class ReplayCommand
         var sink = new ReportSink { Predictions = predictionsFile is null ? null : [] };
         var thumbnails = new MislabelledThumbnails(new JpegFrameEncoder(85));
         var builder = StationHost.CreateBuilder(LogLevel.Warning);
-        builder.Services.AddEdgeInspectStation(config.Config).AddObserver(sink).AddInspectionObserver(thumbnails);
+        var services = builder.Services.AddEdgeInspectStation(config.Config).AddObserver(sink).AddInspectionObserver(thumbnails);
+        if (observer is not null)
+        {
+            // A caller's own view of the same run (the scenario evaluation reads every incident event and alert from it).
+            services.AddObserver(observer);
+        }
+
         using var host = builder.Build();
         StationRuntime station;
         try
@@ -105,7 +113,13 @@ public static class ReplayCommand
         var json = await ReportJsonWriter.WriteAsync(built, reportFolder, cancellationToken);
         var html = await ReportHtmlWriter.WriteAsync(built, reportFolder, cancellationToken);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Replayed {report.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {built.Evaluation?.Accuracy:P2}")}; {sink.AlertsRaised} alert(s) raised."));
+            $"Replayed {report.Frames} frames with {identity}: {(truth is null ? "no labels" : $"accuracy {built.Evaluation?.Accuracy:P2}")}; {Incidents(built.Incidents)} from {sink.AlertsRaised} alert(s) raised."));
+        foreach (var incident in built.Incidents)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  incident {incident.Id}: {incident.Diagnosis.Class} (confidence {incident.Diagnosis.Confidence:0.00}), frames {incident.RaisedFrame}-{(incident.EndFrame is { } end ? end.ToString(CultureInfo.InvariantCulture) : "end (open)")}, {incident.Members.Count} alerts. {incident.Diagnosis.Action}"));
+        }
+
         output.WriteLine($"Report: {html}");
         output.WriteLine($"        {json}");
         if (predictionsFile is not null)
@@ -116,6 +130,13 @@ public static class ReplayCommand
 
         return report.Frames > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
+
+    private static string Incidents(IReadOnlyList<ReplayIncident> incidents) => incidents.Count switch
+    {
+        0 => "no incident",
+        1 => $"1 incident ({incidents[0].Diagnosis.Class})",
+        _ => $"{incidents.Count} incidents ({string.Join(", ", incidents.Select(i => i.Diagnosis.Class))})",
+    };
 
     /// <summary>
     /// The replay's station, in memory: no plant link, no outputs, no samples; the source is replayed once, losslessly;
@@ -191,7 +212,7 @@ public static class ReplayCommand
 
     private static bool IsImage(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png" or ".bmp";
 
-    /// <summary>Feeds the report builder from the pipeline's finished parts and alert transitions.</summary>
+    /// <summary>Feeds the report builder from the pipeline's finished parts, alert transitions and incidents.</summary>
     private sealed class ReportSink : IStationSink
     {
         private ReplayReportBuilder _builder = null!;
@@ -237,6 +258,12 @@ public static class ReplayCommand
             });
             Predictions?.Add((seq, label?.File, record.ModelOutput));
             Progress?.Report(++_parts);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask IncidentAsync(IncidentEvent incident, CancellationToken cancellationToken)
+        {
+            _builder.Incident(incident);
             return ValueTask.CompletedTask;
         }
 

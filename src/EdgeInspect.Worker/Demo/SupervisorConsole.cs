@@ -8,8 +8,10 @@ namespace EdgeInspect.Worker.Demo;
 
 /// <summary>
 /// What a plant supervisor sees: an MQTT subscriber on the station's topics, printing results as one compact
-/// running line and alerts, events and command answers in full. It counts distinct results by (device, epoch, seq),
-/// the way the gateway de-duplicates.
+/// running line, and incidents (raised with their diagnosis and recommended action, updated, cleared), events and
+/// command answers in full. Individual alerts stay on <c>alert</c> for tools: they are counted, not printed, since one
+/// change on the line sets off a dozen of them. It counts distinct results by (device, epoch, seq), the way the
+/// gateway de-duplicates.
 /// </summary>
 public sealed class SupervisorConsole : IAsyncDisposable
 {
@@ -17,6 +19,8 @@ public sealed class SupervisorConsole : IAsyncDisposable
     private readonly TextWriter _out;
     private readonly bool _interactive;
     private readonly ConcurrentDictionary<(string, long, long), byte> _results = new();
+    private readonly ConcurrentDictionary<string, byte> _incidentsRaised = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _incidentsCleared = new(StringComparer.Ordinal);
     private readonly Lock _print = new();
     private long _fails, _passes, _noDecisions, _alerts;
     private string _lastLine = "";
@@ -33,7 +37,14 @@ public sealed class SupervisorConsole : IAsyncDisposable
 
     public int DistinctResults => _results.Count;
 
+    /// <summary>Alert transitions received on <c>alert</c> (not printed).</summary>
     public long AlertsSeen => Interlocked.Read(ref _alerts);
+
+    /// <summary>Distinct incidents seen raised on <c>incident</c>.</summary>
+    public int IncidentsRaised => _incidentsRaised.Count;
+
+    /// <summary>Distinct incidents seen cleared on <c>incident</c>.</summary>
+    public int IncidentsCleared => _incidentsCleared.Count;
 
     public Task<bool> WaitConnectedAsync(TimeSpan timeout) => _client.WaitConnectedAsync(timeout);
 
@@ -52,7 +63,10 @@ public sealed class SupervisorConsole : IAsyncDisposable
             else if (message.Topic.EndsWith("/alert", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _alerts);
-                Print($"ALERT  {body.GetProperty("state").GetString()!.ToUpperInvariant(),-8} {body.GetProperty("name").GetString()}: {body.GetProperty("message").GetString()}");
+            }
+            else if (message.Topic.EndsWith("/" + IncidentPayloads.Topic, StringComparison.Ordinal))
+            {
+                OnIncident(body);
             }
             else if (message.Topic.EndsWith("/event", StringComparison.Ordinal))
             {
@@ -66,7 +80,8 @@ public sealed class SupervisorConsole : IAsyncDisposable
             {
                 Print($"CMD    {body.GetProperty("verb").GetString()}: {(body.GetProperty("accepted").GetBoolean() ? "accepted" : "rejected")} {(body.TryGetProperty("reason", out var reason) ? reason.GetString() : "")}");
             }
-            else if (kind != "metrics" && !message.Topic.Contains("/alert/state/", StringComparison.Ordinal))
+            else if (kind != "metrics" && !message.Topic.Contains("/alert/state/", StringComparison.Ordinal)
+                     && !message.Topic.Contains($"/{IncidentPayloads.Topic}/state/", StringComparison.Ordinal))
             {
                 Print($"MQTT   {message.Topic}");
             }
@@ -74,6 +89,35 @@ public sealed class SupervisorConsole : IAsyncDisposable
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             Print($"MQTT   {message.Topic}: unreadable payload ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// An incident event: raised prints the diagnosis, its confidence, the rule that decided and the action; updated
+    /// and cleared print one line each.
+    /// </summary>
+    private void OnIncident(JsonElement body)
+    {
+        var what = body.GetProperty("event").GetString();
+        var id = body.GetProperty("id").GetString()!;
+        var diagnosis = body.GetProperty("diagnosis");
+        var members = body.GetProperty("members").GetArrayLength();
+        var raised = body.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() != "ok");
+        var head = string.Create(CultureInfo.InvariantCulture,
+            $"INCIDENT {what!.ToUpperInvariant(),-8} {id}: {diagnosis.GetProperty("class").GetString()} (confidence {diagnosis.GetProperty("confidence").GetDouble():0.00})");
+        switch (what)
+        {
+            case "raised" when _incidentsRaised.TryAdd(id, 0):
+                Print(string.Create(CultureInfo.InvariantCulture, $"{head}, {members} alert{(members == 1 ? "" : "s")} grouped, since frame {body.GetProperty("startSeq").GetInt64()}")
+                    + $"{Environment.NewLine}         why:    {diagnosis.GetProperty("reason").GetString()}"
+                    + $"{Environment.NewLine}         action: {diagnosis.GetProperty("action").GetString()}");
+                break;
+            case "updated":
+                Print(string.Create(CultureInfo.InvariantCulture, $"{head}, {members} alerts grouped, {raised} still raised"));
+                break;
+            case "cleared" when _incidentsCleared.TryAdd(id, 0):
+                Print(string.Create(CultureInfo.InvariantCulture, $"{head}: all {members} alerts cleared; back to normal"));
+                break;
         }
     }
 

@@ -11,6 +11,7 @@ using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Pipeline.Camera;
 using EdgeInspect.Worker.Pipeline.Control;
 using EdgeInspect.Worker.Pipeline.Events;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Inference;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Output;
@@ -109,6 +110,7 @@ public static class StationServiceCollectionExtensions
         });
         services.AddSingleton<SamplingStage>();
         services.AddSingleton<QualityStage>();
+        services.AddSingleton<IncidentStage>();
         services.AddSingleton<StationControl>();
         services.AddSingleton<MetricsStage>();
         services.AddSingleton<StationPipeline>();
@@ -119,6 +121,7 @@ public static class StationServiceCollectionExtensions
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<VerdictStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<SamplingStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<QualityStage>());
+        services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<IncidentStage>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<OutputStage>());
         services.AddStationTelemetry();
         return new StationBuilder(services, config);

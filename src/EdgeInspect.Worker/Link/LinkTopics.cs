@@ -4,7 +4,8 @@ namespace EdgeInspect.Worker.Link;
 
 /// <summary>
 /// Where the link publishes what the outbox holds: each stream kind has its topic, and retained state of a kind has a
-/// topic per key (an alert's state under <c>alert/state/{name}</c>). The outbox itself knows no topics.
+/// topic per key (an alert's state under <c>alert/state/{name}</c>, an incident's under <c>incident/state/{id}</c>).
+/// The outbox itself knows no topics.
 /// </summary>
 public sealed class LinkTopics
 {
@@ -22,9 +23,12 @@ public sealed class LinkTopics
     public string Of(MessageKind kind) => _streams[kind];
 
     /// <summary>The retained topic of (<paramref name="kind"/>, <paramref name="key"/>).</summary>
-    public string Retained(MessageKind kind, string key) => kind == MessageKind.Alert
-        ? Station.AlertState(key)
-        : StationTopics.SegmentProblem(key) is { } problem
+    public string Retained(MessageKind kind, string key) => kind switch
+    {
+        MessageKind.Alert => Station.AlertState(key),
+        MessageKind.Incident => Station.IncidentState(key),
+        _ => StationTopics.SegmentProblem(key) is { } problem
             ? throw new ArgumentException($"retained key {problem}", nameof(key))
-            : Station.Of($"{StationTopics.Suffix(kind)}/state/{key}");
+            : Station.Of($"{StationTopics.Suffix(kind)}/state/{key}"),
+    };
 }

@@ -2,14 +2,15 @@ using System.Globalization;
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Pipeline;
 
 namespace EdgeInspect.Worker.OutboxStage;
 
 /// <summary>
-/// Writes the pipeline's output into the durable outbox: results, audit verdicts, alert transitions with retained
-/// state, events, metrics. Results are written before they are published; the link moves them to the broker.
+/// Writes the pipeline's output into the durable outbox: results, audit verdicts, alert transitions and incidents with
+/// their retained state, events, metrics. Results are written before they are published; the link moves them to the broker.
 /// </summary>
 /// <remarks>
 /// Writes are pipelined: up to <see cref="MaxInFlight"/> records wait for their group commit at once, so throughput
@@ -84,6 +85,20 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
             new AlertBody($"{alert.CameraId}.{name}", raised ? AlertStates.Raised : AlertStates.Cleared, raised ? "critical" : "info", alert.Message,
                 new Dictionary<string, double> { ["lastSeq"] = alert.LastSeq }),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Records an incident event on <c>incident</c> and the incident as it now stands, retained under
+    /// <c>incident/state/{id}</c>, in that order. A cleared incident's state is retained too (state "cleared", with its
+    /// end): a dashboard that subscribes later sees how it ended, and the next incident has a new id (docs/mqtt.md).
+    /// </summary>
+    public async ValueTask IncidentAsync(IncidentEvent incident, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        await DrainAsync();
+        await outbox.EnqueueAsync(MessageKind.Incident, IncidentPayloads.ToBody(incident), IncidentJsonContext.Default.IncidentBody, cancellationToken);
+        await outbox.SetRetainedAsync(MessageKind.Incident, incident.Incident.Id, Schemas.IncidentState,
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(IncidentPayloads.ToStateBody(incident.Incident), IncidentJsonContext.Default.IncidentStateBody), cancellationToken);
     }
 
     public async ValueTask EventAsync(StationEvent stationEvent, CancellationToken cancellationToken) =>

@@ -1,13 +1,14 @@
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 
 namespace EdgeInspect.Worker.Pipeline;
 
 /// <summary>
-/// Where the pipeline's output goes: finished parts, late audit verdicts, alert transitions, audit-trail events and
-/// metrics snapshots. The station's durable sink writes them to the outbox; replay, the bench, the demo and tests
+/// Where the pipeline's output goes: finished parts, late audit verdicts, alert transitions, incidents, audit-trail
+/// events and metrics snapshots. The station's durable sink writes them to the outbox; replay, the bench, the demo and tests
 /// observe them in memory.
 /// </summary>
 /// <remarks>
@@ -32,6 +33,13 @@ public interface IStationSink
 
     /// <summary>A capture alert raised or cleared: camera down, frozen stream (and their recoveries).</summary>
     ValueTask CaptureAlertAsync(CaptureEvent alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// An incident raised, updated or cleared: the alerts one change caused, grouped, with a diagnosis and an action
+    /// (docs/drift.md). Its member alerts came through <see cref="AlertAsync"/> (or <see cref="CaptureAlertAsync"/>)
+    /// before it. <see cref="Core.Messages.IncidentPayloads.ToBody(IncidentEvent)"/> gives its wire form.
+    /// </summary>
+    ValueTask IncidentAsync(IncidentEvent incident, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>An audit-trail event; <see cref="StationEventWire.ToBody"/> gives its wire form.</summary>
     ValueTask EventAsync(StationEvent stationEvent, CancellationToken cancellationToken) => ValueTask.CompletedTask;

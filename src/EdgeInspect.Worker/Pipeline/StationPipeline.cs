@@ -1,5 +1,6 @@
 using EdgeInspect.Worker.Pipeline.Camera;
 using EdgeInspect.Worker.Pipeline.Control;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Inference;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Output;
@@ -15,11 +16,13 @@ namespace EdgeInspect.Worker.Pipeline;
 /// picture):
 /// <code>
 /// Camera ─FrameQueue(Frame)─► Inference ─(InspectedPart)─► Routing ─(PartMessage)─► Sampling ─(PartMessage)─► Quality ─(StationOutput)─► Output ─► sinks
-///                                                           ▲   │ ask                                           │ (StationAction)
-///                                              (HumanVerdict)   ▼                                               ▼
-///                                                          Verdicts ◄─ inspector presses                     Control ◄─ commands, reloads
+///                                                           ▲   │ ask                                           │ (IncidentInput)      ▲
+///                                              (HumanVerdict)   ▼                                               ▼                      │
+///                                                          Verdicts ◄─ inspector presses                     Incidents ─(StationOutput)┘
+///                                                                                        (StationAction) ◄──────┘ (from quality too)
+///                                                                                     Control ◄─ commands, reloads
 /// </code>
-/// Events (control, camera) and metrics join the output queue directly.
+/// Events (control, camera) and metrics join the output queue directly; capture's alerts also go to Incidents.
 /// </summary>
 /// <remarks>
 /// <para>Each stage owns its input queue, its counters and its one job; this class only starts them and shuts them
@@ -35,6 +38,7 @@ public sealed class StationPipeline(
     VerdictStage verdicts,
     SamplingStage sampling,
     QualityStage quality,
+    IncidentStage incidents,
     StationControl control,
     MetricsStage metrics,
     OutputStage output,
@@ -52,6 +56,8 @@ public sealed class StationPipeline(
 
     public QualityStage Quality => quality;
 
+    public IncidentStage Incidents => incidents;
+
     public StationControl Control => control;
 
     public MetricsStage Metrics => metrics;
@@ -64,7 +70,8 @@ public sealed class StationPipeline(
         var sinks = Task.Run(output.RunAsync, CancellationToken.None);
         await control.PublishStartupAsync();
         var controlLoop = Task.Run(control.RunAsync, CancellationToken.None);
-        var qualityLoop = Task.Run(() => quality.RunAsync(control.Actions), CancellationToken.None);
+        var incidentLoop = Task.Run(() => incidents.RunAsync(control.Actions), CancellationToken.None);
+        var qualityLoop = Task.Run(() => quality.RunAsync(control.Actions, incidents.Input), CancellationToken.None);
         var samplingLoop = Task.Run(() => sampling.RunAsync(quality.Input), CancellationToken.None);
         var routingLoop = Task.Run(() => routing.RunAsync(sampling.Input), CancellationToken.None);
         var verdictLoop = Task.Run(() => verdicts.RunAsync(routing.Input), CancellationToken.None);
@@ -80,6 +87,7 @@ public sealed class StationPipeline(
         await verdictLoop;
         await samplingLoop;
         await qualityLoop;
+        await incidentLoop;
         await controlLoop;
         await metricsStop.CancelAsync();
         await periodicMetrics;

@@ -21,6 +21,12 @@ public sealed record ReplayReport
 
     public required ReplayRunSummary Run { get; init; }
 
+    /// <summary>
+    /// The incidents of the run, in the order they were raised: first, since one incident is what a supervisor acts
+    /// on, and its member alerts (also on <see cref="InputTimeline.Alerts"/>) are the evidence.
+    /// </summary>
+    public IReadOnlyList<ReplayIncident> Incidents { get; init; } = [];
+
     /// <summary>Null when the run had no labels.</summary>
     public ReplayEvaluation? Evaluation { get; init; }
 
@@ -206,3 +212,35 @@ public sealed record DisagreementSection
 /// data:image/jpeg;base64 URI, or null when no thumbnail could be made.
 /// </summary>
 public sealed record Disagreement(long FrameIndex, string File, string TrueLabel, string Predicted, double Score, string? Thumbnail);
+
+/// <summary>
+/// One incident of a replay as it ended (or stood when the frames ran out). Frames are frame indices, as on the
+/// timeline (the frame's sequence number less one); the members are as on the <c>incident</c> topic, whose
+/// <c>sinceSeq</c> is a sequence number.
+/// </summary>
+/// <param name="Id">As on incident/state/{id}.</param>
+/// <param name="State">"open" or "cleared".</param>
+/// <param name="RaisedAs">The diagnosis class it was raised with (the first message); <see cref="Diagnosis"/> is its last.</param>
+/// <param name="StartFrame">The frame its first member rose at.</param>
+/// <param name="RaisedFrame">The frame it was raised at (its first member reached ALERT).</param>
+/// <param name="EndFrame">The frame its last member cleared at; null while open.</param>
+/// <param name="Messages">Incident messages it took (raised, updated, cleared), where its members took many more alert transitions.</param>
+public sealed record ReplayIncident(
+    string Id,
+    string Camera,
+    string State,
+    string RaisedAs,
+    IncidentDiagnosisBody Diagnosis,
+    long StartFrame,
+    long RaisedFrame,
+    long? EndFrame,
+    DateTimeOffset Start,
+    DateTimeOffset Raised,
+    DateTimeOffset? End,
+    int Revision,
+    int Messages,
+    IReadOnlyList<IncidentMemberBody> Members)
+{
+    [JsonIgnore]
+    public bool IsOpen => State == "open";
+}

@@ -1,4 +1,5 @@
 using EdgeInspect.Core.Messages;
+using EdgeInspect.Core.Monitoring.Incidents;
 
 // Parameters are documented only where the name does not say enough.
 #pragma warning disable CS1573
@@ -41,6 +42,7 @@ public sealed class ReplayReportBuilder
     private readonly long[] _scoreOk;
     private readonly long[] _scoreDefect;
     private readonly List<AlertMarker> _alerts = [];
+    private readonly Dictionary<string, (IncidentEvent Raised, IncidentEvent Last, int Messages)> _incidents = new(StringComparer.Ordinal);
     private readonly List<Disagreement> _disagreements = [];
     private GrowableArray<long> _frameIndex;
     private GrowableArray<float> _brightness;
@@ -169,6 +171,14 @@ public sealed class ReplayReportBuilder
         _alerts.Add(new AlertMarker(frameIndex, name, raised ? AlertStates.Raised : AlertStates.Cleared, metric, value));
     }
 
+    /// <summary>Records an incident message (raised, updated, cleared); the report keeps each incident's first and last.</summary>
+    public void Incident(IncidentEvent incident)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        var id = incident.Incident.Id;
+        _incidents[id] = _incidents.TryGetValue(id, out var seen) ? (seen.Raised, incident, seen.Messages + 1) : (incident, incident, 1);
+    }
+
     public ReplayReport Build(ReplayRun run, DateTimeOffset startedUtc, DateTimeOffset endedUtc)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -188,6 +198,7 @@ public sealed class ReplayReportBuilder
                 EndedUtc = endedUtc.ToUniversalTime(),
                 DefectThreshold = _options.DefectThreshold,
             },
+            Incidents = BuildIncidents(),
             Evaluation = _labelled > 0 ? BuildEvaluation() : null,
             Scores = new ScoreHistogram
             {
@@ -207,6 +218,17 @@ public sealed class ReplayReportBuilder
             Disagreements = new DisagreementSection { Total = _disagreementTotal, Frames = _disagreements.ToArray() },
         };
     }
+
+    private ReplayIncident[] BuildIncidents() => _incidents.Values
+        .OrderBy(i => i.Raised.Incident.RaisedSeq)
+        .Select(i =>
+        {
+            var last = i.Last.Incident;
+            var body = IncidentPayloads.ToStateBody(last);
+            return new ReplayIncident(last.Id, last.CameraId, body.State, i.Raised.Incident.Diagnosis.Class.Name(), body.Diagnosis,
+                last.StartSeq - 1, last.RaisedSeq - 1, last.EndSeq - 1, last.StartedAt, last.RaisedAt, last.EndedAt, last.Revision, i.Messages, body.Members);
+        })
+        .ToArray();
 
     private int ScoreBin(float score) => Math.Min((int)(score * _options.ScoreBins), _options.ScoreBins - 1);
 

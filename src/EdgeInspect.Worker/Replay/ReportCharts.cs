@@ -202,9 +202,20 @@ internal static class ReportCharts
         svg.Close();
     }
 
-    public static void Timeline(StringBuilder sb, InputTimeline timeline)
+    public const string IncidentBand = "#b45309";
+
+    /// <summary>Brightness, contrast and sharpness per frame, with the incidents and the alerts over them.</summary>
+    /// <param name="sb">Where the SVG goes.</param>
+    /// <param name="timeline">The metrics and alerts.</param>
+    /// <param name="incidents">One labelled band each along the top, from the first alert to the last clearing (or the end).</param>
+    public static void Timeline(StringBuilder sb, InputTimeline timeline, IReadOnlyList<ReplayIncident>? incidents = null)
     {
-        const double left = 84, right = 20, top = 50, panelH = 96, gap = 20, bottom = 40, width = 1120;
+        incidents ??= [];
+        const double left = 84, right = 20, panelH = 96, gap = 20, bottom = 40, width = 1120, laneH = 18;
+        // The incident lane sits above the alert labels, one row per incident that overlaps an earlier one.
+        var lanes = IncidentLanes(incidents);
+        var laneCount = lanes.Count == 0 ? 0 : lanes.Max() + 1;
+        var top = 50 + laneCount * (laneH + 4);
         var metrics = new (string Name, string Colour, Func<TimelinePoint, double> Get)[]
         {
             ("brightness", "#3b6fb6", p => p.Brightness),
@@ -215,14 +226,40 @@ internal static class ReportCharts
         var plotBottom = top + metrics.Length * panelH + (metrics.Length - 1) * gap;
         var height = plotBottom + bottom;
         var points = timeline.Points;
-        var firstFrame = Math.Min(points.Count > 0 ? points[0].FrameIndex : 0, timeline.Alerts.Count > 0 ? timeline.Alerts[0].FrameIndex : long.MaxValue);
+        var firstFrame = Math.Min(Math.Min(points.Count > 0 ? points[0].FrameIndex : 0, timeline.Alerts.Count > 0 ? timeline.Alerts[0].FrameIndex : long.MaxValue),
+            incidents.Count > 0 ? incidents.Min(i => i.StartFrame) : long.MaxValue);
         var lastFrame = Math.Max(points.Count > 0 ? points[^1].FrameIndex : 0, timeline.Alerts.Count > 0 ? timeline.Alerts[^1].FrameIndex : 0);
         var xTicks = Svg.Ticks(firstFrame, Math.Max(lastFrame, firstFrame + 1), 10);
         double x0 = xTicks[0], x1 = xTicks[^1];
         double X(double frame) => left + (frame - x0) / (x1 - x0) * plotW;
 
         var svg = new Svg(sb);
-        svg.Open("chart-timeline", width, height, "Input metrics per frame, with drift alerts");
+        svg.Open("chart-timeline", width, height, "Input metrics per frame, with incidents and drift alerts");
+
+        // Incidents: a labelled band in the lane above, and a faint span down through the panels.
+        for (var n = 0; n < incidents.Count; n++)
+        {
+            var incident = incidents[n];
+            var from = X(incident.StartFrame);
+            var to = X(incident.EndFrame ?? (long)x1);
+            var y = 8 + lanes[n] * (laneH + 4);
+            var label = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{incident.Diagnosis.Class} ({incident.Diagnosis.Confidence:0.00})");
+            var title = $"incident {incident.Id}: {incident.Diagnosis.Class}, frames {incident.StartFrame} to {(incident.EndFrame is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the end")}, {incident.Members.Count} alerts. {incident.Diagnosis.Action}";
+            svg.OpenGroup($"data-testid=\"incident-band\" data-id=\"{Svg.Esc(incident.Id)}\" data-class=\"{Svg.Esc(incident.Diagnosis.Class)}\" data-start=\"{incident.StartFrame}\" data-end=\"{incident.EndFrame}\"");
+            svg.Rect(from, top, to - from, plotBottom - top, "rgba(180,83,9,0.07)");
+            svg.Rect(from, y, Math.Max(to - from, 2), laneH, IncidentBand, "rx=\"3\"", title);
+            if (label.Length * 6.6 + 8 < to - from)
+            {
+                svg.Text(from + 4, y + 13, label, "start", "incident-label");
+            }
+            else
+            {
+                // Too short for its label: it goes beside the band, where a reader still sees what it was.
+                svg.Text(to + 4, y + 13, label, "start", "alert-label", $"fill=\"{IncidentBand}\"");
+            }
+
+            svg.CloseGroup();
+        }
 
         // Bands first, so lines and markers draw over them: an alert is active from raised until cleared (or the end).
         foreach (var (raised, cleared) in AlertSpans(timeline.Alerts))
@@ -295,6 +332,27 @@ internal static class ReportCharts
         }
 
         svg.Close();
+    }
+
+    /// <summary>The lane of each incident (in the given order): the first whose last band ended before it starts.</summary>
+    internal static List<int> IncidentLanes(IReadOnlyList<ReplayIncident> incidents)
+    {
+        var laneEnds = new List<long>();
+        var lanes = new List<int>(incidents.Count);
+        foreach (var incident in incidents)
+        {
+            var lane = laneEnds.FindIndex(end => end < incident.StartFrame);
+            if (lane < 0)
+            {
+                lane = laneEnds.Count;
+                laneEnds.Add(0);
+            }
+
+            laneEnds[lane] = incident.EndFrame ?? long.MaxValue;
+            lanes.Add(lane);
+        }
+
+        return lanes;
     }
 
     /// <summary>Pairs each raised alert with the next clear of the same name.</summary>

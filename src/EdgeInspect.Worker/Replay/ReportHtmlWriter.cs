@@ -42,6 +42,7 @@ public static class ReportHtmlWriter
             .Append("</p></header>");
 
         Cards(sb, report);
+        IncidentSection(sb, report);
 
         var evaluation = report.Evaluation;
         if (evaluation is not null)
@@ -76,9 +77,9 @@ public static class ReportHtmlWriter
         LatencyTable(sb, report.Latency);
         sb.Append("</section>");
 
-        sb.Append("<section class=\"panel\"><h2>Input metrics and drift alerts</h2>");
-        sb.Append(Inv, $"<p class=\"hint\">{report.Timeline.Alerts.Count} alert event(s). Red markers: alert raised; dashed green: cleared; the shaded span is the time the alert was active.</p>");
-        ReportCharts.Timeline(sb, report.Timeline);
+        sb.Append("<section class=\"panel\"><h2>Input metrics, incidents and drift alerts</h2>");
+        sb.Append(Inv, $"<p class=\"hint\">{report.Incidents.Count} incident(s), {report.Timeline.Alerts.Count} alert event(s). The labelled bands along the top are the incidents, from their first alert to the last clearing; red markers: alert raised; dashed green: cleared; the light shading is the time an alert was active.</p>");
+        ReportCharts.Timeline(sb, report.Timeline, report.Incidents);
         AlertTable(sb, report.Timeline);
         sb.Append("</section>");
 
@@ -116,7 +117,10 @@ public static class ReportHtmlWriter
             Card(sb, "latency-p95", "End-to-end p95", e2e.P95Ms.ToString("0.00", Inv) + " ms", Value(e2e.P95Ms), $"p50 {e2e.P50Ms:0.00} ms · p99 {e2e.P99Ms:0.00} ms");
         }
 
-        Card(sb, "alerts", "Drift alerts", raised.ToString(Inv), Value(raised), raised == 0 ? "inputs looked stable" : "raised during the run", raised == 0 ? "good" : "bad");
+        var incidents = report.Incidents.Count;
+        Card(sb, "incidents", "Incidents", incidents.ToString(Inv), Value(incidents),
+            incidents == 0 ? "nothing changed on the line" : string.Join(", ", report.Incidents.Select(i => i.Diagnosis.Class).Distinct()), incidents == 0 ? "good" : "bad");
+        Card(sb, "alerts", "Drift alerts", raised.ToString(Inv), Value(raised), raised == 0 ? "inputs looked stable" : "grouped into the incidents", raised == 0 ? "good" : null);
         Card(sb, "disagreements", "Disagreements", report.Disagreements.Total.ToString("N0", Inv), Value(report.Disagreements.Total), "frames where model ≠ label");
         sb.Append("</section>");
     }
@@ -163,6 +167,36 @@ public static class ReportHtmlWriter
         }
 
         sb.Append("</tbody></table>");
+    }
+
+    /// <summary>
+    /// The incidents first: what happened, how sure, what to do, and which alerts make it up; the alert table further
+    /// down is the detail for tools.
+    /// </summary>
+    private static void IncidentSection(StringBuilder sb, ReplayReport report)
+    {
+        sb.Append("<section class=\"panel\" data-testid=\"incidents\"><h2>Incidents</h2>");
+        if (report.Incidents.Count == 0)
+        {
+            sb.Append("<p class=\"hint\" data-testid=\"no-incidents\">No incident: no alert was raised, or none reached ALERT.</p></section>");
+            return;
+        }
+
+        sb.Append("<p class=\"hint\">Each incident groups the alerts one change on the line set off, with the diagnosis the rules of docs/drift.md gave it.</p>");
+        sb.Append("<table class=\"data\"><thead><tr><th>incident</th><th>diagnosis</th><th>frames</th><th>alerts</th><th>action</th></tr></thead><tbody>");
+        foreach (var i in report.Incidents)
+        {
+            var state = i.IsOpen ? "raised" : "cleared";
+            var frames = i.EndFrame is { } end ? $"{i.RaisedFrame}–{end}" : $"{i.RaisedFrame}– (open at the end)";
+            var raisedAs = i.RaisedAs == i.Diagnosis.Class ? "" : $"<br><span class=\"hint\">raised as {Svg.Esc(i.RaisedAs)}</span>";
+            var members = string.Join(", ", i.Members.Select(m => m.Name));
+            sb.Append(Inv, $"<tr data-testid=\"incident-row\" data-id=\"{Svg.Esc(i.Id)}\" data-class=\"{Svg.Esc(i.Diagnosis.Class)}\" data-raised-frame=\"{i.RaisedFrame}\">")
+                .Append(Inv, $"<td><code>{Svg.Esc(i.Id)}</code><br><span class=\"pill {state}\">{(i.IsOpen ? "open" : "cleared")}</span></td>")
+                .Append(Inv, $"<td><b>{Svg.Esc(i.Diagnosis.Class)}</b> ({i.Diagnosis.Confidence:0.00}){raisedAs}<br><span class=\"hint\">{Svg.Esc(i.Diagnosis.Reason)}</span></td>")
+                .Append(Inv, $"<td>{frames}</td><td title=\"{Svg.Esc(members)}\">{i.Members.Count}</td><td>{Svg.Esc(i.Diagnosis.Action)}</td></tr>");
+        }
+
+        sb.Append("</tbody></table></section>");
     }
 
     private static void AlertTable(StringBuilder sb, InputTimeline timeline)
@@ -246,6 +280,7 @@ public static class ReportHtmlWriter
         svg .legend,svg .note,svg .bar-label{font-size:11px}
         svg .chart-title,svg .panel-title{font-size:12px;font-weight:600}
         svg .alert-label{font-size:11px;font-weight:600}
+        svg .incident-label{font-size:11px;font-weight:650;fill:#fff}
         svg .cm-count{font-size:15px;font-weight:600}
         svg .cm-count.light{fill:#fff}
         table.data{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;margin-top:6px}

@@ -155,10 +155,12 @@ public sealed class PipelineMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static string InputUnit(InputMetric metric) => metric switch
+    /// <summary>UCUM units: grey levels for the means and contrast, their square for the Laplacian variance, and "1" for fractions and ratios (clipped shares, chroma R/G and B/G).</summary>
+    internal static string InputUnit(InputMetric metric) => metric switch
     {
         InputMetric.Sharpness => "{grey_level2}",
         InputMetric.DarkClipped or InputMetric.BrightClipped => "1",
+        _ when metric.IsChroma() => "1",
         _ => "{grey_level}",
     };
 

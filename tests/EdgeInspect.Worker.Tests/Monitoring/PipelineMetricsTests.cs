@@ -74,6 +74,9 @@ public sealed class PipelineMetricsTests
         Assert.Equal("By", seen["dotnet.gc.heap.total_allocated"]);
         Assert.Equal("Cel", seen["hw.temperature"]);
         Assert.Equal("{grey_level}", seen["edgeinspect.input.brightness"]);
+        Assert.Equal("1", seen["edgeinspect.input.chroma_rg"]);
+        Assert.Equal("1", seen["edgeinspect.input.chroma_bg"]);
+        Assert.Equal("{grey_level2}", seen["edgeinspect.input.sharpness"]);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class ReplayCommandTests
     }
 
     [Fact]
-    public async Task Replay_Of_Frames_Whose_Light_Dims_Marks_A_Brightness_Alert_On_The_Timeline()
+    public async Task Replay_Of_Frames_Whose_Light_Dims_Marks_A_Brightness_Alert_And_One_Lighting_Incident_On_The_Timeline()
     {
         using var dir = new TempDirectory("edgeinspect-replay-dim");
         var holdout = RepoPaths.PhoneSet("holdout");
@@ -73,8 +73,17 @@ public sealed class ReplayCommandTests
         Assert.NotEmpty(brightness);
         // Raised after the light changed at frame 150, and within 300 frames of it.
         Assert.All(brightness, a => Assert.InRange(a.GetProperty("frameIndex").GetInt64(), 150, 450));
+
+        // The alerts are grouped: one lighting incident, listed first in the report, and a band on its timeline.
+        var incident = Assert.Single(report.RootElement.GetProperty("incidents").EnumerateArray());
+        Assert.Equal("lighting", incident.GetProperty("diagnosis").GetProperty("class").GetString());
+        Assert.InRange(incident.GetProperty("raisedFrame").GetInt64(), 150, 300);
+        Assert.Contains(incident.GetProperty("members").EnumerateArray(), m => m.GetProperty("metric").GetString() == "brightness");
+        Assert.True(incident.GetProperty("members").GetArrayLength() > 1, "the brightness alerts and their companions are members");
         var html = await File.ReadAllTextAsync(Path.Combine(reportDir, "report.html"));
         Assert.Contains("brightness", html);
         Assert.Contains("alert-marker", html);
+        Assert.Contains("data-testid=\"incident-band\"", html);
+        Assert.True(html.IndexOf("data-testid=\"incidents\"", StringComparison.Ordinal) < html.IndexOf("chart-confusion", StringComparison.Ordinal), "incidents come first");
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using EdgeInspect.Core.Models;
+using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Replay;
 
@@ -29,6 +31,72 @@ public sealed class ReportWriterTests
         Assert.Equal(report.Timeline.Alerts, back.Timeline.Alerts);
         Assert.Equal(report.Disagreements.Frames, back.Disagreements.Frames);
         Assert.Equal(report.Run, back.Run);
+    }
+
+    [Fact]
+    public void Incidents_Are_Listed_First_With_Their_First_And_Last_Diagnosis_Drawn_As_Bands_And_Round_Trip()
+    {
+        var builder = new ReplayReportBuilder(new ReplayReportOptions { ClassNames = ["ok", "scratch"] });
+        for (var i = 0; i < 500; i++)
+        {
+            builder.Observe(new FrameObservation { FrameIndex = i, TrueClass = 0, PredictedClass = 0, DefectScore = 0.1f, Brightness = i < 200 ? 120 : 66 });
+        }
+
+        // The focus incident's first message comes first, but it was raised later: the list is in raising order.
+        builder.Incident(Event(IncidentEventKind.Raised, "cam1-b", IncidentClass.Focus, 401, null));
+        builder.Incident(Event(IncidentEventKind.Raised, "cam1-a", IncidentClass.Unknown, 211, null));
+        builder.Incident(Event(IncidentEventKind.Updated, "cam1-a", IncidentClass.Lighting, 211, null));
+        builder.Incident(Event(IncidentEventKind.Cleared, "cam1-a", IncidentClass.Lighting, 211, 390));
+        var report = builder.Build(new ReplayRun(new ModelIdentity("m", "1", "sha"), "src", "shadow"), Start, Start.AddSeconds(1));
+
+        Assert.Equal(["cam1-a", "cam1-b"], report.Incidents.Select(i => i.Id));
+        var lighting = report.Incidents[0];
+        Assert.Equal(("unknown", "lighting", "cleared", 3), (lighting.RaisedAs, lighting.Diagnosis.Class, lighting.State, lighting.Messages));
+        Assert.Equal((200L, 210L, 389L), (lighting.StartFrame, lighting.RaisedFrame, lighting.EndFrame!.Value));
+        Assert.Null(report.Incidents[1].EndFrame);
+
+        var json = ReportJsonWriter.Serialize(report);
+        using (var doc = JsonDocument.Parse(json))
+        {
+            var first = doc.RootElement.GetProperty("incidents")[0];
+            Assert.Equal("lighting", first.GetProperty("diagnosis").GetProperty("class").GetString());
+            Assert.Equal("brightness", first.GetProperty("members")[0].GetProperty("metric").GetString());
+        }
+
+        var back = ReportJsonWriter.Deserialize(json);
+        Assert.Equal(report.Incidents.Select(i => (i.Id, i.Diagnosis.Class, i.RaisedFrame, i.EndFrame, i.Members.Count)),
+            back.Incidents.Select(i => (i.Id, i.Diagnosis.Class, i.RaisedFrame, i.EndFrame, i.Members.Count)));
+
+        var html = ReportHtmlWriter.Render(report);
+        Assert.Equal(2, CountOf(html, "data-testid=\"incident-band\""));
+        Assert.Equal(2, CountOf(html, "data-testid=\"incident-row\""));
+        Assert.Contains("data-class=\"lighting\" data-start=\"200\" data-end=\"389\"", html);
+        Assert.True(html.IndexOf("incident-row", StringComparison.Ordinal) < html.IndexOf("chart-timeline", StringComparison.Ordinal), "incidents are listed before the charts");
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static IncidentEvent Event(IncidentEventKind kind, string id, IncidentClass diagnosis, long raisedSeq, long? endSeq)
+    {
+        var at = Start.AddSeconds(raisedSeq / 10.0);
+        var member = new IncidentMember("cam1.brightness.distribution", DetectorFamily.InputDistribution, "brightness", endSeq is null ? AlertState.Alert : AlertState.Ok,
+            at, raisedSeq, endSeq is null ? null : Start.AddSeconds(endSeq.Value / 10.0), 120, 66, 0.4, 0.1, 300, DriftKind.Sudden);
+        var incident = new Incident(id, "cam1", endSeq is null ? IncidentState.Open : IncidentState.Cleared, at.AddSeconds(-1), raisedSeq - 10, at, raisedSeq,
+            endSeq is null ? null : Start.AddSeconds(endSeq.Value / 10.0), [member],
+            new IncidentDiagnosis(diagnosis, 0.7, "Check the lights.", $"{diagnosis.Name()}: test", new Dictionary<string, double> { ["gain"] = 0.55 }), 1)
+        {
+            EndSeq = endSeq,
+        };
+        return new IncidentEvent(kind, at, incident);
     }
 
     [Fact]

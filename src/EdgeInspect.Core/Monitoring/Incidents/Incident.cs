@@ -178,7 +178,14 @@ public sealed record Incident(
     DateTimeOffset? EndedAt,
     IReadOnlyList<IncidentMember> Members,
     IncidentDiagnosis Diagnosis,
-    int Revision);
+    int Revision)
+{
+    /// <summary>
+    /// The frame sequence number its last member cleared at (the window end of that alert's reading, or the last frame
+    /// capture delivered); null while open, or when the clearing came without one (detectors replaced).
+    /// </summary>
+    public long? EndSeq { get; init; }
+}
 
 /// <summary>One incident message: raised, updated or cleared, with the incident as it stands after it.</summary>
 public sealed record IncidentEvent(IncidentEventKind Kind, DateTimeOffset At, Incident Incident);

@@ -66,7 +66,7 @@ public sealed class IncidentEngine
             }
             else if (transition.To == AlertState.Ok)
             {
-                Fall(transition.CameraId, transition.Name, transition.At);
+                Fall(transition.CameraId, transition.Name, transition.At, transition.WindowEndSeq);
             }
             else if (transition.To > transition.From)
             {
@@ -107,7 +107,7 @@ public sealed class IncidentEngine
             }
             else
             {
-                Fall(captureEvent.CameraId, name, captureEvent.UtcTime);
+                Fall(captureEvent.CameraId, name, captureEvent.UtcTime, captureEvent.LastSeq);
             }
 
             Flush(captureEvent.CameraId, captureEvent.UtcTime);
@@ -118,7 +118,10 @@ public sealed class IncidentEngine
     /// The camera's drift detectors were replaced (a model was promoted or rolled back, so a new monitor starts from
     /// OK): their members can no longer clear by themselves, so they are cleared now; capture's members stay.
     /// </summary>
-    public void DetectorsRestarted(string cameraId, DateTimeOffset at)
+    /// <param name="cameraId">The camera whose monitor was replaced.</param>
+    /// <param name="at">When (the incident's end if they were its last raised members).</param>
+    /// <param name="seq">The last frame the replaced detectors saw, the incident's end frame if they were its last raised members; null when unknown.</param>
+    public void DetectorsRestarted(string cameraId, DateTimeOffset at, long? seq = null)
     {
         lock (_lock)
         {
@@ -128,7 +131,7 @@ public sealed class IncidentEngine
             {
                 foreach (var name in open.Raised().Where(m => m.Family is not null).Select(m => m.Name).ToList())
                 {
-                    Fall(cameraId, name, at);
+                    Fall(cameraId, name, at, seq);
                 }
             }
 
@@ -144,6 +147,24 @@ public sealed class IncidentEngine
             foreach (var camera in _cameras.Keys)
             {
                 Flush(camera, now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes every update still held back by <see cref="IncidentOptions.UpdateInterval"/> now, whatever the
+    /// interval: when the station stops, so the last published (and retained) state of an open incident is its real one.
+    /// </summary>
+    public void FlushUpdates(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            foreach (var camera in _cameras.Values)
+            {
+                if (camera.Open is { Dirty: true } open)
+                {
+                    Publish(open, IncidentEventKind.Updated, now, IncidentState.Open, null);
+                }
             }
         }
     }
@@ -223,7 +244,7 @@ public sealed class IncidentEngine
         Publish(incident, IncidentEventKind.Raised, member.At, IncidentState.Open, null);
     }
 
-    private void Fall(string cameraId, string name, DateTimeOffset at)
+    private void Fall(string cameraId, string name, DateTimeOffset at, long? seq)
     {
         var camera = Camera(cameraId);
         camera.Pending.Remove(name);
@@ -235,6 +256,7 @@ public sealed class IncidentEngine
         if (open.AllCleared)
         {
             camera.Open = null;
+            open.EndSeq = seq;
             Publish(open, IncidentEventKind.Cleared, at, IncidentState.Cleared, at);
         }
     }
@@ -286,6 +308,9 @@ public sealed class IncidentEngine
         public bool Dirty { get; set; }
 
         public DateTimeOffset PublishedAt { get; set; }
+
+        /// <summary>The frame (or verdict) its last member cleared at, once it has.</summary>
+        public long? EndSeq { get; set; }
 
         public bool AllCleared => _members.TrueForAll(m => m.IsCleared);
 
@@ -361,6 +386,6 @@ public sealed class IncidentEngine
         }
 
         public Incident Snapshot(IncidentState state, DateTimeOffset? endedAt) =>
-            new(id, cameraId, state, startedAt, startSeq, raisedAt, raisedSeq, endedAt, _members.ToArray(), _diagnosis!, Revision);
+            new(id, cameraId, state, startedAt, startSeq, raisedAt, raisedSeq, endedAt, _members.ToArray(), _diagnosis!, Revision) { EndSeq = state == IncidentState.Cleared ? EndSeq : null };
     }
 }

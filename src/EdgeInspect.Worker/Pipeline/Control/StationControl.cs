@@ -7,6 +7,7 @@ using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Pipeline.Camera;
 using EdgeInspect.Worker.Pipeline.Events;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Quality;
 using EdgeInspect.Worker.Pipeline.Sampling;
@@ -21,7 +22,8 @@ public interface IModelLoader
 
 /// <summary>
 /// Station control: the one place the station's mode and models change. Commands (<see cref="StationCommands"/>),
-/// station file reloads and station quality's actions all come here; each change is published as a typed event.
+/// station file reloads and the actions of station quality and of the incident stage all come here; each change is
+/// published as a typed event.
 /// </summary>
 /// <remarks>
 /// <para>Owns: the <see cref="AutomationState"/> routing reads, and the model slots' changes (load candidate, promote,
@@ -37,6 +39,7 @@ public sealed class StationControl
     private readonly AutomationState _state;
     private readonly IModelLoader _loader;
     private readonly QualityStage _quality;
+    private readonly IncidentStage _incidents;
     private readonly SamplingStage _sampling;
     private readonly CameraStage _camera;
     private readonly MetricsStage _metrics;
@@ -44,13 +47,14 @@ public sealed class StationControl
     private readonly StationEvents _events;
     private readonly ILogger _logger;
 
-    public StationControl(AutomationState state, ModelSlots<IInferenceModel> models, IModelLoader loader, QualityStage quality, SamplingStage sampling,
-        CameraStage camera, MetricsStage metrics, IInspectorInput inspector, StationEvents events, ILogger<StationControl> logger)
+    public StationControl(AutomationState state, ModelSlots<IInferenceModel> models, IModelLoader loader, QualityStage quality, IncidentStage incidents,
+        SamplingStage sampling, CameraStage camera, MetricsStage metrics, IInspectorInput inspector, StationEvents events, ILogger<StationControl> logger)
     {
         _state = state;
         Models = models;
         _loader = loader;
         _quality = quality;
+        _incidents = incidents;
         _sampling = sampling;
         _camera = camera;
         _metrics = metrics;
@@ -117,7 +121,7 @@ public sealed class StationControl
             return false;
         }
 
-        _quality.ActiveModelChanged(Mode, Models.Active?.Manifest);
+        _incidents.DetectorsReplaced(_quality.ActiveModelChanged(Mode, Models.Active?.Manifest), _events.Now);
         _events.Publish(new ModelPromoted(_events.Now, candidate, requestedBy, ConfigRevision));
         StatusChanged?.Invoke();
         return true;
@@ -132,7 +136,7 @@ public sealed class StationControl
         }
 
         var active = Models.Active!;
-        _quality.ActiveModelChanged(Mode, active.Manifest);
+        _incidents.DetectorsReplaced(_quality.ActiveModelChanged(Mode, active.Manifest), _events.Now);
         _events.Publish(new ModelRolledBack(_events.Now, active.Identity, requestedBy, ConfigRevision));
         StatusChanged?.Invoke();
         return true;
@@ -155,6 +159,7 @@ public sealed class StationControl
 
         _sampling.ApplyReload(o.Samples);
         _quality.Reload(o.Promotion, config.Section<MonitoringOptions>("monitoring"));
+        _incidents.Reload(o.Promotion);
         StatusChanged?.Invoke();
     }
 
@@ -178,6 +183,10 @@ public sealed class StationControl
         {
             case FallBackToShadow fallback when Mode != AutomationMode.Shadow:
                 SetMode(AutomationMode.Shadow, ModeChangeSource.AlertFallback, fallback.Alert, fallback.Reason);
+                break;
+            case FallBackOnIncident incident when Mode != AutomationMode.Shadow:
+                _logger.LogWarning("Falling back to shadow on incident {Incident} ({Diagnosis}): {Reason}", incident.IncidentId, incident.Diagnosis, incident.Reason);
+                SetMode(AutomationMode.Shadow, ModeChangeSource.IncidentFallback, incident.IncidentId, incident.Reason);
                 break;
             case PromotionReady ready:
                 var subject = Models.Candidate is { } candidate ? $"candidate {candidate.Identity}" : $"{Mode} mode with {Models.Active?.Identity}";

@@ -1,5 +1,6 @@
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Records;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Output;
 
 namespace EdgeInspect.Worker.Pipeline.Events;
@@ -14,7 +15,7 @@ namespace EdgeInspect.Worker.Pipeline.Events;
 /// capture thread is never held up by a slow outbox: a full output queue drops the event, counted as
 /// <c>pipeline.drops.events</c>. Safe from any thread.
 /// </remarks>
-public sealed class StationEvents(OutputStage output, TimeProvider time, ILogger<StationEvents> logger)
+public sealed class StationEvents(OutputStage output, IncidentStage incidents, TimeProvider time, ILogger<StationEvents> logger)
 {
     /// <summary>The time to stamp on an event happening now.</summary>
     public DateTimeOffset Now => time.GetUtcNow();
@@ -33,8 +34,12 @@ public sealed class StationEvents(OutputStage output, TimeProvider time, ILogger
         return output.WriteAsync(StationOutput.Of(stationEvent));
     }
 
-    /// <summary>A capture alert raised or cleared (camera down, frozen stream); never waits.</summary>
-    public void PublishCaptureAlert(CaptureEvent alert) => output.TryWrite(StationOutput.OfCaptureAlert(alert));
+    /// <summary>A capture alert raised or cleared (camera down, frozen stream), for the sinks and the incident stage; never waits.</summary>
+    public void PublishCaptureAlert(CaptureEvent alert)
+    {
+        output.TryWrite(StationOutput.OfCaptureAlert(alert));
+        incidents.ObserveCapture(alert);
+    }
 
     private void Log(StationEvent stationEvent)
     {

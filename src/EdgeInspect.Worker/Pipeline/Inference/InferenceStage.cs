@@ -168,7 +168,11 @@ public sealed class InferenceStage : IMetricsSource
             }
         }
 
-        return new InspectedPart(facts, metrics, prediction.DefectScore, prediction.PreprocessTime, prediction.InferenceTime, frame.AddRef());
+        return new InspectedPart(facts, metrics, prediction.DefectScore, prediction.PreprocessTime, prediction.InferenceTime, frame.AddRef())
+        {
+            Flags = frame.Flags,
+            ClassIndex = prediction.ClassIndex >= 0 ? prediction.ClassIndex : null,
+        };
     }
 
     private void Count(TimeSpan preprocess, TimeSpan inference, bool modelFail, bool uncertain)

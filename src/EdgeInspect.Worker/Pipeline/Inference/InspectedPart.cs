@@ -25,6 +25,12 @@ public sealed class InspectedPart(PartFacts facts, InputMetrics metrics, double 
     /// <summary>The active model's defect score at full precision.</summary>
     public double DefectScore { get; } = defectScore;
 
+    /// <summary>Capture's flags on the frame (all-black, saturated): the drift monitor's camera-fault detectors read them.</summary>
+    public FrameFlags Flags { get; init; }
+
+    /// <summary>The active model's predicted class (an index into its class names); null for a model without classes.</summary>
+    public int? ClassIndex { get; init; }
+
     public TimeSpan PreprocessTime { get; } = preprocessTime;
 
     public TimeSpan InferenceTime { get; } = inferenceTime;

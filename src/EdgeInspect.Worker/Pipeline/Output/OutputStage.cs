@@ -11,7 +11,7 @@ namespace EdgeInspect.Worker.Pipeline.Output;
 /// durable one (the outbox) first.
 /// </summary>
 /// <remarks>
-/// <para>Owns: the bounded output queue and the sinks. Parts, audits and drift alerts wait for room
+/// <para>Owns: the bounded output queue and the sinks. Parts, audits, drift alerts and incidents wait for room
 /// (<see cref="WriteAsync"/>), so a slow outbox slows the pipeline instead of losing results; events, capture alerts
 /// and metrics never wait (<see cref="TryWrite"/>): a full queue drops them and counts it in
 /// <c>pipeline.drops.events</c>. A sink that throws is logged and counted in <c>pipeline.drops.sink_failed</c>.</para>
@@ -96,6 +96,7 @@ public sealed class OutputStage : IMetricsSource
         StationOutputKind.CaptureAlert => sink.CaptureAlertAsync(message.CaptureAlert!, CancellationToken.None),
         StationOutputKind.Event => sink.EventAsync(message.Event!, CancellationToken.None),
         StationOutputKind.Metrics => sink.MetricsAsync(message.Metrics!, CancellationToken.None),
+        StationOutputKind.Incident => sink.IncidentAsync(message.Incident!, CancellationToken.None),
         _ => ValueTask.CompletedTask,
     };
 }

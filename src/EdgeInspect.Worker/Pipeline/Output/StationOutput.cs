@@ -1,6 +1,7 @@
 using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 
 namespace EdgeInspect.Worker.Pipeline.Output;
@@ -14,6 +15,7 @@ public enum StationOutputKind
     CaptureAlert,
     Event,
     Metrics,
+    Incident,
 }
 
 /// <summary>
@@ -23,7 +25,7 @@ public enum StationOutputKind
 public readonly struct StationOutput
 {
     private StationOutput(StationOutputKind kind, CompletedPart? part = null, AuditRecord? audit = null, AlertTransition? alert = null,
-        CaptureEvent? captureAlert = null, StationEvent? stationEvent = null, MetricsBody? metrics = null)
+        CaptureEvent? captureAlert = null, StationEvent? stationEvent = null, MetricsBody? metrics = null, IncidentEvent? incident = null)
     {
         Kind = kind;
         Part = part;
@@ -32,6 +34,7 @@ public readonly struct StationOutput
         CaptureAlert = captureAlert;
         Event = stationEvent;
         Metrics = metrics;
+        Incident = incident;
     }
 
     public StationOutputKind Kind { get; }
@@ -48,6 +51,8 @@ public readonly struct StationOutput
 
     public MetricsBody? Metrics { get; }
 
+    public IncidentEvent? Incident { get; }
+
     public static StationOutput Of(CompletedPart part) => new(StationOutputKind.Part, part: part);
 
     public static StationOutput Of(AuditRecord audit) => new(StationOutputKind.Audit, audit: audit);
@@ -59,6 +64,8 @@ public readonly struct StationOutput
     public static StationOutput Of(StationEvent stationEvent) => new(StationOutputKind.Event, stationEvent: stationEvent);
 
     public static StationOutput Of(MetricsBody metrics) => new(StationOutputKind.Metrics, metrics: metrics);
+
+    public static StationOutput Of(IncidentEvent incident) => new(StationOutputKind.Incident, incident: incident);
 
     public override string ToString() => Kind.ToString();
 }

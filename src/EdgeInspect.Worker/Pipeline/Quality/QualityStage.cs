@@ -6,6 +6,7 @@ using EdgeInspect.Core.Monitoring;
 using EdgeInspect.Core.Promotion;
 using EdgeInspect.Core.Statistics;
 using EdgeInspect.Worker.Pipeline.Control;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Output;
 using EdgeInspect.Worker.Pipeline.Routing;
@@ -15,8 +16,9 @@ namespace EdgeInspect.Worker.Pipeline.Quality;
 
 /// <summary>
 /// Station quality: feeds every decision, audit and second opinion to <see cref="StationQuality"/>, publishes the part
-/// and the alert transitions it caused, and hands the actions it returns (fall back to shadow, promotion ready) to
-/// station control.
+/// and the alert transitions it caused, hands those transitions (with the drift monitor's evidence) and the passing of
+/// frame time to the incident stage, and the actions it returns (fall back to shadow, promotion ready) to station
+/// control.
 /// </summary>
 /// <remarks>
 /// <para>Owns: <see cref="StationQuality"/> behind a lock that is held only while it computes. The lock is released
@@ -36,6 +38,7 @@ public sealed class QualityStage : IMetricsSource
     private readonly OutputStage _output;
     private readonly PipelineMetrics _instruments;
     private readonly TimeProvider _time;
+    private DateTimeOffset _lastTick = DateTimeOffset.MinValue;
 
     public QualityStage(AutomationState state, ModelSlots<IInferenceModel> models, PromotionOptions promotion, MonitoringOptions monitoring, CaptureOptions capture,
         OutputStage output, PipelineMetrics instruments, PipelineOptions options, TimeProvider time, ILogger<QualityStage> logger)
@@ -57,8 +60,11 @@ public sealed class QualityStage : IMetricsSource
     /// <summary>Sampling hands every part message on to here.</summary>
     public ChannelWriter<PartMessage> Input => _input.Writer;
 
-    /// <summary>Publishes every part and alert, and hands actions to control, until sampling completes its queue.</summary>
-    public async Task RunAsync(ChannelWriter<StationAction> control)
+    /// <summary>
+    /// Publishes every part and alert, hands transitions to the incident stage and actions to control, until sampling
+    /// completes its queue; then completes the incident stage's queue (which completes control's after it).
+    /// </summary>
+    public async Task RunAsync(ChannelWriter<StationAction> control, ChannelWriter<IncidentInput> incidents)
     {
         try
         {
@@ -87,6 +93,17 @@ public sealed class QualityStage : IMetricsSource
                         break;
                 }
 
+                // After the alerts are queued for the sinks: an incident never reaches them before its members.
+                if (_outcome.Alerts.Count > 0)
+                {
+                    await incidents.WriteAsync(new AlertsObserved(_outcome.Alerts.ToArray(), _outcome.Evidence, _outcome.Generation));
+                }
+                else if (_outcome.FrameTime is { } at && at - _lastTick >= IncidentStage.TickInterval)
+                {
+                    _lastTick = at;
+                    await incidents.WriteAsync(new FrameTimePassed(at, _outcome.Generation));
+                }
+
                 foreach (var action in _outcome.Actions)
                 {
                     await control.WriteAsync(action);
@@ -95,7 +112,7 @@ public sealed class QualityStage : IMetricsSource
         }
         finally
         {
-            control.TryComplete();
+            incidents.TryComplete();
         }
     }
 
@@ -132,11 +149,12 @@ public sealed class QualityStage : IMetricsSource
         }
     }
 
-    internal void ActiveModelChanged(AutomationMode mode, ModelManifest? active)
+    /// <returns>The new drift monitor's generation (for the incident stage).</returns>
+    internal long ActiveModelChanged(AutomationMode mode, ModelManifest? active)
     {
         lock (_gate)
         {
-            _quality.ActiveModelChanged(mode, active);
+            return _quality.ActiveModelChanged(mode, active);
         }
     }
 

@@ -28,17 +28,32 @@ public sealed record FallBackToShadow(string Alert, string Reason) : StationActi
 /// <param name="AutoPromote">The policy promotes a ready candidate by itself (promotion:autoPromote).</param>
 public sealed record PromotionReady(PromotionEvaluation Evaluation, bool AutoPromote) : StationAction;
 
-/// <summary>What one message changed: the alert transitions to publish and the actions for control.</summary>
+/// <summary>What one message changed: the alert transitions to publish (and to group into incidents) and the actions for control.</summary>
 public sealed class QualityOutcome
 {
     public List<AlertTransition> Alerts { get; } = [];
 
     public List<StationAction> Actions { get; } = [];
 
+    /// <summary>
+    /// What the drift monitor saw when an alert rose (for the incident's diagnosis), taken on the monitor's thread under
+    /// quality's lock; null when no alert rose.
+    /// </summary>
+    public DriftEvidence? Evidence { get; set; }
+
+    /// <summary>The capture time of the decided part's frame (the incident engine's clock); null for other messages.</summary>
+    public DateTimeOffset? FrameTime { get; set; }
+
+    /// <summary>Which drift monitor produced the alerts (<see cref="StationQuality.DetectorGeneration"/>).</summary>
+    public long Generation { get; set; }
+
     public void Clear()
     {
         Alerts.Clear();
         Actions.Clear();
+        Evidence = null;
+        FrameTime = null;
+        Generation = 0;
     }
 }
 
@@ -49,7 +64,8 @@ public sealed class QualityOutcome
 /// <remarks>
 /// Not thread-safe: <see cref="QualityStage"/> calls it from its loop and from control, under its lock. Nothing here
 /// waits, publishes or changes the station; <see cref="Observe"/> reports what should happen in a
-/// <see cref="QualityOutcome"/>. An incident engine belongs beside it, returning its actions the same way.
+/// <see cref="QualityOutcome"/>. The incident engine is the next stage (<see cref="Incidents.IncidentStage"/>): it
+/// gets the transitions with the monitor's evidence, which only this class can take (on the monitor's thread).
 /// </remarks>
 public sealed class StationQuality
 {
@@ -62,6 +78,7 @@ public sealed class StationQuality
     private DriftMonitor? _drift;
     private long _modelVsModelParts;
     private long _modelVsModelAgree;
+    private long _generation = 1;
 
     /// <param name="mode">The mode the station starts in.</param>
     /// <param name="active">The active model's manifest: its drift baseline, if it has one.</param>
@@ -78,17 +95,26 @@ public sealed class StationQuality
     /// <summary>False when the active model's package has no drift baseline (data-drift alerts are off).</summary>
     public bool HasDriftMonitor => _drift is not null;
 
+    /// <summary>
+    /// Which drift monitor is in use: one more with every active model change (a new monitor starts from OK). The
+    /// incident stage ignores transitions of a replaced monitor that reach it after the replacement, since they can
+    /// never clear.
+    /// </summary>
+    public long DetectorGeneration => _generation;
+
     /// <summary>Takes in one message and fills <paramref name="outcome"/> with what it changed.</summary>
     /// <param name="currentMode">The station's mode now (the fallback applies only where the model decides).</param>
     /// <param name="hasCandidate">A candidate is loaded: the gate judges it instead of the active model.</param>
     public void Observe(PartMessage message, AutomationMode currentMode, bool hasCandidate, DateTimeOffset now, QualityOutcome outcome)
     {
+        outcome.Generation = _generation;
         switch (message)
         {
             case DecidedPart decided:
                 var facts = decided.Facts;
-                _drift?.ObserveFrame(decided.Metrics, facts.Frame.Seq, facts.Frame.CaptureUtc);
-                _drift?.ObservePrediction(decided.DefectScore, facts.Frame.Seq, facts.Frame.CaptureUtc);
+                outcome.FrameTime = facts.Frame.CaptureUtc;
+                _drift?.ObserveFrame(decided.Metrics, decided.Flags, facts.Frame.Seq, facts.Frame.CaptureUtc);
+                _drift?.ObservePrediction(decided.ClassIndex, decided.DefectScore, facts.Frame.Seq, facts.Frame.CaptureUtc);
                 if (facts.Candidate is { } candidate)
                 {
                     _modelVsModelParts++;
@@ -129,11 +155,13 @@ public sealed class StationQuality
     }
 
     /// <summary>Another model became active (promote, rollback): its agreement, the gate and drift start over.</summary>
-    public void ActiveModelChanged(AutomationMode mode, ModelManifest? active)
+    /// <returns>The new <see cref="DetectorGeneration"/>, for the incident stage's restart.</returns>
+    public long ActiveModelChanged(AutomationMode mode, ModelManifest? active)
     {
         _agreement.StartMode(mode);
         _gate.Reset();
         _drift = CreateDrift(active);
+        return ++_generation;
     }
 
     /// <summary>The hot fields of a reloaded station file: promotion criteria and drift thresholds.</summary>
@@ -204,15 +232,19 @@ public sealed class StationQuality
             return;
         }
 
+        var rose = false;
         foreach (var transition in _transitions)
         {
             outcome.Alerts.Add(transition);
+            rose |= transition.To > transition.From && !transition.IsRepeat;
             if (transition.To == AlertState.Alert && !transition.IsRepeat && _gate.FallbackFor(transition.Name, currentMode) is not null)
             {
                 outcome.Actions.Add(new FallBackToShadow(transition.Name, "alert fallback policy"));
             }
         }
 
+        // The evidence costs a copy of the monitor's recent frames: only a rise is diagnosed from it.
+        outcome.Evidence = rose ? _drift.GetEvidence() : null;
         _transitions.Clear();
     }
 

@@ -129,6 +129,12 @@ public sealed class DecidedPart : PartMessage
 
     public double DefectScore { get; }
 
+    /// <summary>Capture's flags on the frame (all-black, saturated), for the drift monitor.</summary>
+    public FrameFlags Flags { get; init; }
+
+    /// <summary>The active model's predicted class index, for the drift monitor's class mix; null without classes.</summary>
+    public int? ClassIndex { get; init; }
+
     /// <summary>The verdict that decided the part (or its timeout); null when none was waited for.</summary>
     public HumanRecord? Human { get; }
 

@@ -250,7 +250,11 @@ public sealed class RoutingStage : IMetricsSource, IDisposable
         var inspected = part.Inspected;
         // A frame kept for a sample stays with the part until its last verdict, when the sample decision is made.
         return new DecidedPart(new CompletedPart(record, inspected.PreprocessTime, inspected.InferenceTime, captureToDecision),
-            part.Facts, inspected.Metrics, inspected.DefectScore, human, auditPending, auditPending ? null : part.TakeFrame());
+            part.Facts, inspected.Metrics, inspected.DefectScore, human, auditPending, auditPending ? null : part.TakeFrame())
+        {
+            Flags = inspected.Flags,
+            ClassIndex = inspected.ClassIndex,
+        };
     }
 
     private async ValueTask ExpireDeadlinesAsync(ChannelWriter<PartMessage> sampling)

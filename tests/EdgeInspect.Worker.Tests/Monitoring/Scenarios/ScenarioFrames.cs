@@ -112,6 +112,30 @@ public sealed class ScenarioFrames : IDisposable
         }
     }
 
+    /// <summary>
+    /// The JPEG file a key's frame is read from by the real station: the set's own file when the key is unchanged,
+    /// otherwise the rendered frame, encoded once (quality 95) into <paramref name="cacheFolder"/> and reused.
+    /// </summary>
+    public string JpegOf(FrameKey key, string cacheFolder)
+    {
+        if (key.IsOriginal)
+        {
+            return FileOf(key);
+        }
+
+        var path = Path.Combine(cacheFolder, $"{key.Set}-{key.Index}-{key.Gain.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}-{key.Offset}-{key.Noise}-{(key.SwapRedBlue ? 1 : 0)}.jpg");
+        lock (_rendered)
+        {
+            if (!File.Exists(path))
+            {
+                CvImage.Read(FileOf(key), _original);
+                CvJpeg.Save(Render(key), path, 95);
+            }
+        }
+
+        return path;
+    }
+
     /// <summary>The facts of a prepared key.</summary>
     public FrameFacts Facts(FrameKey key) =>
         _facts.TryGetValue(key, out var facts) ? facts : throw new InvalidOperationException($"frame {key} was not prepared");
@@ -176,12 +200,32 @@ public sealed class ScenarioFrames : IDisposable
     }
 }
 
-/// <summary>The frames and each scenario's result, run once per test run however many tests read it.</summary>
+/// <summary>The frames and each scenario's result (per driver), run once per test run however many tests read it.</summary>
 public sealed class ScenarioEvaluation : IDisposable
 {
     private readonly Dictionary<string, ScenarioResult> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ScenarioResult> _replayed = new(StringComparer.Ordinal);
+    private readonly TempDirectory _jpegs = new("scenario-jpegs");
 
     public ScenarioFrames Frames { get; } = new();
+
+    /// <summary>
+    /// The scenario's result through the whole station as replay runs it (<see cref="PipelineScenarioDriver"/>),
+    /// computed on first use; changed frames are rendered to JPEG once per test run.
+    /// </summary>
+    public ScenarioResult Replayed(Scenario scenario)
+    {
+        lock (_replayed)
+        {
+            if (!_replayed.TryGetValue(scenario.Name, out var result))
+            {
+                result = ScenarioResult.Of(scenario, new PipelineScenarioDriver(Frames, _jpegs.Path).Run(scenario));
+                _replayed.Add(scenario.Name, result);
+            }
+
+            return result;
+        }
+    }
 
     /// <summary>The scenario's result through <see cref="MonitorScenarioDriver"/>, computed on first use.</summary>
     public ScenarioResult Result(Scenario scenario)
@@ -198,7 +242,11 @@ public sealed class ScenarioEvaluation : IDisposable
         }
     }
 
-    public void Dispose() => Frames.Dispose();
+    public void Dispose()
+    {
+        Frames.Dispose();
+        _jpegs.Dispose();
+    }
 }
 
 [CollectionDefinition(ScenarioFrames.Collection)]

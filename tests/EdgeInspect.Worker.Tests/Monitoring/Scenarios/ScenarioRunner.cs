@@ -13,9 +13,9 @@ namespace EdgeInspect.Worker.Tests.Monitoring.Scenarios;
 public sealed record ScenarioOutcome(IReadOnlyList<IncidentEvent> Events, int AlertTransitions, int AlertsRaised, long Frames);
 
 /// <summary>
-/// Runs a scenario through the station's parts and reports the incidents. Today's driver feeds the monitoring parts
-/// directly (<see cref="MonitorScenarioDriver"/>); a replay driver can render the same keys to files and read the
-/// incidents from the replay report, and every test keeps working on its <see cref="ScenarioOutcome"/>.
+/// Runs a scenario through the station's parts and reports the incidents: <see cref="MonitorScenarioDriver"/> feeds the
+/// monitoring parts directly, <see cref="PipelineScenarioDriver"/> writes the frames as files and runs the whole
+/// station as replay does; every test reads the same <see cref="ScenarioOutcome"/>.
 /// </summary>
 public interface IScenarioDriver
 {
