@@ -5,6 +5,7 @@ using EdgeInspect.Worker.Link.Mqtt;
 using EdgeInspect.Worker.OutboxStage;
 using EdgeInspect.Worker.Pipeline;
 using EdgeInspect.Worker.Pipeline.Control;
+using EdgeInspect.Worker.Pipeline.Incidents;
 using EdgeInspect.Worker.Pipeline.Metrics;
 using EdgeInspect.Worker.Pipeline.Quality;
 using EdgeInspect.Worker.Sparkplug;
@@ -127,7 +128,8 @@ internal static class SparkplugRegistration
             // Read on demand, not at construction: the node's sink is built with the output stage, before control and
             // quality exist (they depend on the output), so resolving them here would be a cycle.
             var readings = new StationReadings(() => models.Active?.Identity, () => models.Candidate?.Identity,
-                () => sp.GetRequiredService<QualityStage>().PromotionEvaluation().Ready, () => null);
+                () => sp.GetRequiredService<QualityStage>().PromotionEvaluation().Ready,
+                () => sp.GetService<IncidentStage>()?.OpenIncidents().Count);
             try
             {
                 return StationEdgeNode.Open(config.Section<SparkplugOptions>("link:sparkplug"), config.Section<LinkOptions>("link"), config.Options.Station,

@@ -4,6 +4,7 @@ using EdgeInspect.Core.Capture;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
 using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Worker.Pipeline;
 
@@ -13,7 +14,7 @@ namespace EdgeInspect.Worker.Sparkplug;
 /// <param name="ActiveModel">The active model now.</param>
 /// <param name="CandidateModel">The candidate model now, or null.</param>
 /// <param name="PromotionReady">The promotion gate's evaluation now; null when unknown.</param>
-/// <param name="OpenIncidents">Open incidents now; null while the station has no incident engine wired.</param>
+/// <param name="OpenIncidents">Open incidents now, from the station's incident stage; null where there is none.</param>
 internal sealed record StationReadings(
     Func<ModelIdentity?> ActiveModel,
     Func<ModelIdentity?> CandidateModel,
@@ -49,6 +50,15 @@ internal sealed class SparkplugStationSink(SparkplugEdgeNode node, StationReadin
         if (alert.Kind is CaptureEventKind.CameraDown or CaptureEventKind.CameraRecovered)
         {
             await TrackAsync(node.ReportCameraAsync(alert.CameraId, alert.Kind == CaptureEventKind.CameraRecovered, time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>Each raised, updated or cleared incident refreshes the node's count of open incidents.</summary>
+    public async ValueTask IncidentAsync(IncidentEvent incident, CancellationToken cancellationToken)
+    {
+        if (readings.OpenIncidents() is { } open)
+        {
+            await TrackAsync(node.ReportOpenIncidentsAsync(open, incident.At));
         }
     }
 

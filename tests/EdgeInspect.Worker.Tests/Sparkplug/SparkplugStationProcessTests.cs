@@ -85,7 +85,7 @@ public sealed class SparkplugStationProcessTests
                 .Select(m => m.Header.Seq).Distinct().Order().ToList();
             Assert.Equal(Enumerable.Range(1, stream.Count).Select(i => (long)i), stream);
             var topics = gateway.Messages.Select(m => m.Topic[(JsonBase.Length + 1)..]).ToHashSet();
-            Assert.Subset(new HashSet<string> { "status", "result", "metrics", "event" }.Concat(topics.Where(t => t.StartsWith("alert", StringComparison.Ordinal))).ToHashSet(), topics);
+            Assert.Subset(new HashSet<string> { "status", "result", "metrics", "event" }.Concat(topics.Where(t => t.StartsWith("alert", StringComparison.Ordinal) || t.StartsWith("incident", StringComparison.Ordinal))).ToHashSet(), topics);
             Assert.Equal("online", gateway.On($"{JsonBase}/status").Last().Body.GetProperty("state").GetString());
             var metrics = gateway.On($"{JsonBase}/metrics").Last().Body.GetProperty("values");
             Assert.Equal(0, metrics.GetProperty("link.reconnects").GetDouble());

@@ -3,9 +3,12 @@ using EdgeInspect.Core.Frames;
 using EdgeInspect.Core.Inspection;
 using EdgeInspect.Core.Messages;
 using EdgeInspect.Core.Models;
+using EdgeInspect.Core.Monitoring;
+using EdgeInspect.Core.Monitoring.Incidents;
 using EdgeInspect.Core.Records;
 using EdgeInspect.Tests.Shared;
 using EdgeInspect.Worker.Sparkplug;
+using EdgeInspect.Worker.Demo;
 using EdgeInspect.Worker.Tests.Link;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -89,5 +92,37 @@ public sealed class SparkplugStationSinkTests
             Assert.Null(node);
             Assert.Equal(0, outbox.StreamDepth);
         }
+    }
+
+    [Fact]
+    public async Task Each_Incident_Event_Publishes_The_Open_Incident_Count()
+    {
+        using var dir = new TempDirectory("ei-spb-incidents");
+        using var broker = await MosquittoBroker.StartAsync();
+        await using var host = await SparkplugHost.StartAsync(broker.Port, EdgeNodeUnderTest.Group);
+        await using var node = EdgeNodeUnderTest.Create(broker.Port, dir.File("o.db")).Start();
+        await host.WaitForAsync(m => m.Verb == "NBIRTH", TimeSpan.FromSeconds(20), "NBIRTH");
+        var open = 0;
+        var sink = new SparkplugStationSink(node.Node, Readings with { OpenIncidents = () => open }, TimeProvider.System);
+
+        open = 1;
+        await sink.IncidentAsync(IncidentOf(IncidentEventKind.Raised, "inc-1"), CancellationToken.None);
+        var raised = await host.WaitForAsync(m => m.Verb == "NDATA" && host.Find(m, "Incidents/Open") is not null, TimeSpan.FromSeconds(20), "the raised NDATA");
+        Assert.Equal(1UL, host.Find(raised, "Incidents/Open")!.LongValue);
+
+        open = 0;
+        await sink.IncidentAsync(IncidentOf(IncidentEventKind.Cleared, "inc-1"), CancellationToken.None);
+        var cleared = await host.WaitForAsync(m => m.Verb == "NDATA" && m.Index > raised.Index && host.Find(m, "Incidents/Open") is not null, TimeSpan.FromSeconds(20), "the cleared NDATA");
+        Assert.Equal(0UL, host.Find(cleared, "Incidents/Open")!.LongValue);
+        await sink.DrainAsync();
+    }
+
+    private static IncidentEvent IncidentOf(IncidentEventKind kind, string id)
+    {
+        var at = DateTimeOffset.UtcNow;
+        var member = new IncidentMember("cam0.brightness.distribution", DetectorFamily.InputDistribution, "brightness", AlertState.Alert, at, 10, null, 120, 66, 0.4, 0.1, 300, DriftKind.Sudden);
+        var incident = new Incident(id, "cam0", kind == IncidentEventKind.Cleared ? IncidentState.Cleared : IncidentState.Open, at, 1, at, 10, null, [member],
+            new IncidentDiagnosis(IncidentClass.Lighting, 0.7, "Check the lights.", "lighting: test", new Dictionary<string, double>()), 1);
+        return new IncidentEvent(kind, at, incident);
     }
 }
