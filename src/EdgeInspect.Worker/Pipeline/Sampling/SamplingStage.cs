@@ -23,7 +23,8 @@ public interface IFrameEncoder
 /// on the audit record, and the sidecar holds the result with the verdict filled in).</para>
 /// <para>Frames: routing asks <see cref="Keep"/> whether to keep a part's frame until then. A frame is kept only while
 /// the pool is more than half free, so samples can never starve capture; a sample lost that way, or refused by the
-/// writer, is counted in <c>pipeline.drops.samples</c>. Encoding happens here, off the inference thread.</para>
+/// writer, is counted in <c>pipeline.drops.samples</c>. A JPEG frame is saved as the camera's own bytes; other
+/// formats are encoded here, off the inference thread.</para>
 /// </remarks>
 public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 {
@@ -157,6 +158,13 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The sample's JPEG: the frame's own bytes when the camera delivered a JPEG (a .jpg file, an MJPG frame), so a
+    /// saved sample is the original with no second loss; any other source is encoded. Copied either way: the writer
+    /// owns its bytes until written, and the frame goes back to the pool now.
+    /// </summary>
+    private byte[] SampleBytes(Frame frame) => frame.CompressedFormat == CompressedFormat.Jpeg ? frame.Compressed.ToArray() : _encoder.EncodeJpeg(frame);
+
     /// <summary>Selects once; when selected, encodes and queues the sample. Returns the sidecar record, or null when not saved.</summary>
     private InspectionRecord? Save(string partId, bool? agreement, bool uncertain, Frame? frame, Func<string, InspectionRecord> sidecar)
     {
@@ -172,7 +180,7 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
         }
 
         var record = sidecar(SampleWriter.RelativePathFor(partId));
-        if (_writer.TryEnqueue(partId, _encoder.EncodeJpeg(frame), record))
+        if (_writer.TryEnqueue(partId, SampleBytes(frame), record))
         {
             return record;
         }
