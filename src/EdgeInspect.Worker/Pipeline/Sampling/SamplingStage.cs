@@ -142,6 +142,12 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 
     private void Sample(DecidedPart decided, Frame? frame)
     {
+        if (_writer is null)
+        {
+            // No samples are kept: not even the closure below is made, on the path every part takes.
+            return;
+        }
+
         var record = decided.Part.Record;
         if (Save(record.PartId, record.Outcome.Agreement, decided.Facts.Output.Uncertain, frame, path => record with { SamplePath = path }) is { } saved)
         {
@@ -151,6 +157,11 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 
     private void Sample(AuditedPart audited, Frame? frame)
     {
+        if (_writer is null)
+        {
+            return;
+        }
+
         var audit = audited.Audit;
         if (Save(audit.PartId, audit.Agreement, audited.Facts.Output.Uncertain, frame, path => RecordBuilder.WithAudit(audited.Result, audit with { SamplePath = path })) is { } saved)
         {
