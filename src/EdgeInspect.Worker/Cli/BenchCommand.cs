@@ -33,6 +33,9 @@ public static class BenchCommand
 {
     private const int Warmup = 100;
 
+    // The --set overrides of this run (one bench per process).
+    private static string[] _settings = [];
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The model package.", Required = true };
@@ -45,22 +48,30 @@ public static class BenchCommand
         var mode = new Option<string>("--mode") { Description = "Automation mode of the pipeline runs (live audits 2% of parts with a scripted inspector).", DefaultValueFactory = _ => "live" };
         mode.AcceptOnlyFromAmong("shadow", "assist", "partial", "canary", "live");
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
-        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, pacedFrames, pacedOnly, mode, json };
+        var station = new Option<string[]>("--set") { Description = "A station setting for the pipeline runs, section:key=value (e.g. model:inference:cpuMemoryArena=false, pipeline:poolFrames=12).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, pacedFrames, pacedOnly, mode, json, station };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), parse.GetValue(threads)!,
-            parse.GetValue(rate), parse.GetValue(pacedFrames), parse.GetValue(pacedOnly), parse.GetValue(mode)!, parse.GetValue(json), Console.Out, Console.Error, cancellationToken));
+            parse.GetValue(rate), parse.GetValue(pacedFrames), parse.GetValue(pacedOnly), parse.GetValue(mode)!, parse.GetValue(json), Console.Out, Console.Error, cancellationToken, parse.GetValue(station) ?? []));
         return command;
     }
 
     public static async Task<int> RunAsync(string modelPackage, string source, int frames, string threads, double rate, int pacedFrames, bool pacedOnly, string mode, bool json,
-        TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        TextWriter output, TextWriter error, CancellationToken cancellationToken, string[]? settings = null)
     {
+        _settings = settings ?? [];
         if (!NativeCheck.Ready(error))
         {
             return ExitCodes.EnvironmentNotReady;
         }
 
-        var settings = ParseThreads(threads);
-        if (frames < 200 || pacedFrames < 200 || settings is null || !(rate is >= 0 and <= 1000) || (pacedOnly && rate == 0) || !AutomationModes.TryParse(mode, out var automationMode))
+        var threadSettings = ParseThreads(threads);
+        if (_settings.Any(s => !s.Contains('=') || !s.Contains(':')))
+        {
+            error.WriteLine("--set takes section:key=value, e.g. model:inference:cpuMemoryArena=false");
+            return ExitCodes.InvalidInput;
+        }
+
+        if (frames < 200 || pacedFrames < 200 || threadSettings is null || !(rate is >= 0 and <= 1000) || (pacedOnly && rate == 0) || !AutomationModes.TryParse(mode, out var automationMode))
         {
             error.WriteLine("--frames and --paced-frames must be at least 200 (the first 100 are warm-up), --threads a list of 1..64 or auto, --rate 0..1000 (above 0 with --paced-only) "
                 + "and --mode one of shadow, assist, partial, canary, live");
@@ -80,7 +91,7 @@ public static class BenchCommand
         if (!pacedOnly)
         {
             // Alternate, so a load that comes and goes touches both kinds of run.
-            foreach (var t in settings)
+            foreach (var t in threadSettings)
             {
                 bare.Add(BenchBareLoop.Run(modelPackage, sourceUri, frames, t, Warmup));
                 unpaced.Add(await RunPipelineAsync(modelPackage, source, sourceUri, frames, t, 0, automationMode, cancellationToken));
@@ -91,7 +102,7 @@ public static class BenchCommand
         BenchRunFigures? paced = null;
         if (rate > 0)
         {
-            paced = await RunPipelineAsync(modelPackage, source, sourceUri, pacedFrames, best?.Threads ?? settings[0], rate, automationMode, cancellationToken);
+            paced = await RunPipelineAsync(modelPackage, source, sourceUri, pacedFrames, best?.Threads ?? threadSettings[0], rate, automationMode, cancellationToken);
         }
 
         var peakRss = new ProcessStatsSampler().Sample().PeakResidentBytes ?? 0;
@@ -104,7 +115,8 @@ public static class BenchCommand
             ["model"] = modelPackage,
             ["source"] = sourceUri,
             ["frames"] = frames,
-            ["threads"] = new JsonArray([.. settings.Select(t => (JsonNode)t)]),
+            ["threads"] = new JsonArray([.. threadSettings.Select(t => (JsonNode)t)]),
+            ["set"] = new JsonArray([.. _settings.Select(t => (JsonNode)t)]),
             ["autoThreads"] = InferenceOptions.ChooseIntraOpThreads(Environment.ProcessorCount),
             ["rate"] = rate,
             ["mode"] = automationMode.ToName(),
@@ -163,7 +175,13 @@ public static class BenchCommand
         {
             using var broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions(), Path.Combine(work, "broker"), cancellationToken);
             var labels = ReplayCommand.FindLabels(source);
-            var loaded = StationConfigLoader.CreateDefault().LoadJson(StationConfig(work, modelPackage, sourceUri, threads, rate, mode, labels, broker.Port).ToJsonString(), "the bench station (in memory)");
+            var config = StationConfig(work, modelPackage, sourceUri, threads, rate, mode, labels, broker.Port);
+            foreach (var setting in _settings)
+            {
+                Apply(config, setting);
+            }
+
+            var loaded = StationConfigLoader.CreateDefault().LoadJson(config.ToJsonString(), "the bench station (in memory)");
             if (!loaded.IsValid)
             {
                 throw new InvalidOperationException("bench station config is invalid: " + string.Join("; ", loaded.Errors));
@@ -222,6 +240,27 @@ public static class BenchCommand
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>section:key=value into the in-memory station file: numbers and booleans as JSON, anything else as a string.</summary>
+    private static void Apply(JsonObject config, string setting)
+    {
+        var (path, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);
+        var keys = path.Split(':');
+        var node = config;
+        foreach (var key in keys[..^1])
+        {
+            if (node[key] is not JsonObject child)
+            {
+                child = [];
+                node[key] = child;
+            }
+
+            node = child;
+        }
+
+        node[keys[^1]] = value is "true" or "false" ? JsonValue.Create(value == "true")
+            : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : JsonValue.Create(value);
     }
 
     /// <summary>
