@@ -37,6 +37,27 @@ public static class Envelope
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Wraps <paramref name="bodyJson"/> into <paramref name="writer"/>, which the caller has pointed at its own (pooled)
+    /// buffer: the envelope then costs no allocation.
+    /// </summary>
+    /// <param name="writer">Reset to the caller's buffer.</param>
+    /// <param name="header">The envelope's identity.</param>
+    /// <param name="bodyJson">One JSON value.</param>
+    /// <param name="trustedBody">The body was written by a <see cref="Utf8JsonWriter"/> and is not parsed again;
+    /// otherwise it is validated as one JSON value, as <see cref="Write(in EnvelopeHeader, ReadOnlySpan{byte})"/> does.</param>
+    public static void WriteTo(Utf8JsonWriter writer, in EnvelopeHeader header, ReadOnlySpan<byte> bodyJson, bool trustedBody = false)
+    {
+        WriteHeader(writer, header);
+        writer.WritePropertyName("body"u8);
+        writer.WriteRawValue(bodyJson, skipInputValidation: trustedBody);
+        writer.WriteEndObject();
+        writer.Flush();
+    }
+
+    /// <summary>The options of every envelope writer (compact, validated structure).</summary>
+    public static JsonWriterOptions Options => WriterOptions;
+
     /// <summary>Wraps a body serialized with source-generated metadata (no reflection).</summary>
     public static byte[] Write<T>(in EnvelopeHeader header, T body, JsonTypeInfo<T> typeInfo)
     {
@@ -87,7 +108,13 @@ public static class Envelope
         writer.WriteString("device"u8, header.Device);
         writer.WriteNumber("epoch"u8, header.Epoch);
         writer.WriteNumber("seq"u8, header.Seq);
-        // Fixed format with milliseconds and a Z, whatever the offset of the value given.
-        writer.WriteString("ts"u8, header.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        // Fixed format with milliseconds and a Z, whatever the offset of the value given; formatted on the stack.
+        Span<byte> ts = stackalloc byte[32];
+        if (!header.Timestamp.UtcDateTime.TryFormat(ts, out var written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+        {
+            throw new FormatException("an envelope timestamp did not fit 32 bytes");
+        }
+
+        writer.WriteString("ts"u8, ts[..written]);
     }
 }

@@ -78,7 +78,8 @@ public sealed class OnnxModel : IInferenceModel
         OrtSession session;
         try
         {
-            session = OrtSession.Create(package.ModelBytes, new OrtSessionSettings(options.IntraOpThreads, options.AllowSpinning));
+            var threads = options.ResolvedIntraOpThreads(Environment.ProcessorCount);
+            session = OrtSession.Create(package.ModelBytes, new OrtSessionSettings(threads, options.ResolvedAllowSpinning(Environment.ProcessorCount, threads), options.CpuMemoryArena));
         }
         catch (OnnxRuntimeException e)
         {

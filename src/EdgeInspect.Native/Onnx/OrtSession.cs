@@ -5,10 +5,12 @@ using PackageException = Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
 
 namespace EdgeInspect.Native.Onnx;
 
-/// <summary>Session settings: threads and spinning.</summary>
+/// <summary>Session settings: threads, spinning and the CPU arena.</summary>
 /// <param name="IntraOpThreads">Threads inside one operator.</param>
 /// <param name="AllowSpinning">Whether idle intra-op threads spin (session.intra_op.allow_spinning).</param>
-internal readonly record struct OrtSessionSettings(int IntraOpThreads, bool AllowSpinning);
+/// <param name="CpuMemoryArena">ORT's CPU arena and memory pattern: on, the session keeps the peak of its
+/// intermediate tensors allocated between runs (fewer mallocs); off, each run allocates from the C heap.</param>
+internal readonly record struct OrtSessionSettings(int IntraOpThreads, bool AllowSpinning, bool CpuMemoryArena = true);
 
 /// <summary>An ONNX Runtime inference session with its inputs and outputs read once at creation.</summary>
 /// <remarks>ORT sessions are thread-safe for Run; the tensors a caller binds are not (see <see cref="OrtBoundRun"/>).</remarks>
@@ -40,6 +42,8 @@ internal sealed class OrtSession : IDisposable
                 IntraOpNumThreads = settings.IntraOpThreads,
                 InterOpNumThreads = 1,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                EnableCpuMemArena = settings.CpuMemoryArena,
+                EnableMemoryPattern = settings.CpuMemoryArena,
             };
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
 

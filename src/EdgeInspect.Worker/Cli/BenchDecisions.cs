@@ -79,3 +79,58 @@ internal sealed record DecisionFigures(long Parts, long AuditedParts, double Cap
         + $"{(AuditedP99Ms is { } a ? $" (audited p99 {a:0.000} ms)" : "")}; inference p99 {InferenceP99Ms:0.000} ms; "
         + $"target p99 <= inference p99 + {BudgetMs:0} ms: {(WithinTarget ? "met" : "missed")}"));
 }
+
+/// <summary>
+/// Issue 18's targets over one bench run: the pipeline at its best thread setting against the bare serial loop on
+/// one thread (throughput, saturated), the paced pipeline's CPU per part against the bare loop's CPU per frame,
+/// managed bytes per frame, gen2 collections, RSS, and issue 13's capture→decision p99 against inference p99.
+/// </summary>
+/// <param name="Bare1">The bare loop on one intra-op thread (the reference of every ratio).</param>
+/// <param name="BestBare">The bare loop at its best thread setting.</param>
+/// <param name="Best">The unpaced pipeline at its best thread setting.</param>
+/// <param name="Paced">The pipeline at the fixed rate.</param>
+internal sealed record BenchSummary(BenchRunFigures? Bare1, BenchRunFigures? BestBare, BenchRunFigures? Best, BenchRunFigures? Paced, long PeakRssBytes)
+{
+    public double? FpsRatio => Best is null || Bare1 is null ? null : Best.Fps / Bare1.Fps;
+
+    public double? FpsRatioToBestBare => Best is null || BestBare is null ? null : Best.Fps / BestBare.Fps;
+
+    public double? CpuRatio => Paced is null || Bare1 is null ? null : Paced.CpuMsPerFrame / Bare1.CpuMsPerFrame;
+
+    /// <summary>The steady-state runs of the pipeline: allocation and GC are judged over each.</summary>
+    private IEnumerable<BenchRunFigures> PipelineRuns => new[] { Best, Paced }.OfType<BenchRunFigures>();
+
+    public JsonObject ToJson() => new()
+    {
+        ["fpsRatioBestPipelineToBare1"] = Round(FpsRatio),
+        ["fpsRatioBestPipelineToBestBare"] = Round(FpsRatioToBestBare),
+        ["bestPipelineThreads"] = Best?.Threads,
+        ["cpuMsPerPartAtRate"] = Round(Paced?.CpuMsPerFrame),
+        ["cpuMsPerFrameBare1"] = Round(Bare1?.CpuMsPerFrame),
+        ["cpuRatioPacedToBare1"] = Round(CpuRatio),
+        ["allocatedBytesPerFrameMax"] = Round(PipelineRuns.Select(r => (double?)r.AllocatedPerFrame).Max()),
+        ["gen2InSteadyState"] = PipelineRuns.Sum(r => r.Window.Gen2),
+        ["steadyRssBytesAtRate"] = Paced?.SteadyRssBytes,
+        ["peakRssBytes"] = PeakRssBytes,
+        ["targets"] = new JsonObject
+        {
+            ["fpsRatioAtLeast1_4"] = FpsRatio is { } f ? f >= 1.4 : null,
+            ["cpuRatioAtMost1_15"] = CpuRatio is { } c ? c <= 1.15 : null,
+            ["allocatedPerFrameAtMost1KB"] = PipelineRuns.Any() ? PipelineRuns.All(r => r.AllocatedPerFrame <= 1024) : null,
+            ["noGen2InSteadyState"] = PipelineRuns.Any() ? PipelineRuns.All(r => r.Window.Gen2 == 0) : null,
+            ["steadyRssAtRateAtMost150MB"] = Paced?.SteadyRssBytes is { } rss ? rss <= 150L * 1024 * 1024 : null,
+            ["captureToDecisionP99AtMostInferenceP99Plus2ms"] = Paced?.Decision?.WithinTarget,
+        },
+    };
+
+    public void Print(TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string F(double? v, string format) => v is { } x ? x.ToString(format, inv) : "-";
+        output.WriteLine($"best pipeline / bare (1 thread) fps: {F(FpsRatio, "0.000")} (target >= 1.4); / best bare: {F(FpsRatioToBestBare, "0.000")}");
+        output.WriteLine($"CPU ms per part at the rate / bare CPU ms per frame: {F(Paced?.CpuMsPerFrame, "0.00")} / {F(Bare1?.CpuMsPerFrame, "0.00")} = {F(CpuRatio, "0.000")} (target <= 1.15)");
+        output.WriteLine($"steady RSS at the rate {F(Paced?.SteadyRssBytes / (1024.0 * 1024), "0.0")} MB (target <= 150 MB); peak RSS of the bench process {PeakRssBytes / (1024.0 * 1024):0.0} MB");
+    }
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+}

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using EdgeInspect.Core.Messages;
@@ -39,6 +40,10 @@ public sealed class Outbox : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _seqGate = new();
+
+    // The envelope of each stream message is written here, under _seqGate; the record keeps an exact copy.
+    private readonly PooledBufferWriter _envelopeBuffer = new();
+    private readonly Utf8JsonWriter _envelopeWriter;
     private readonly Task _writer;
     private readonly SemaphoreSlim _newRecords = new(0);
     private readonly Lock _roomGate = new();
@@ -70,6 +75,7 @@ public sealed class Outbox : IAsyncDisposable
         _lastStreamId = store.StreamLastId();
         (_streamDepth, _streamBytes) = store.AllStreamTotals();
         _alertReserve = Math.Max(16, options.MaxRecords / 100);
+        _envelopeWriter = new Utf8JsonWriter(_envelopeBuffer, Envelope.Options);
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -157,12 +163,71 @@ public sealed class Outbox : IAsyncDisposable
             await WaitForRoomAsync(bodyJson.Length, kind == MessageKind.Alert ? _alertReserve : 0, cancellationToken);
         }
 
+        var work = Append(kind, bodyJson.Span, dropOldest, trustedBody: false);
+        await work.Done.Task.WaitAsync(cancellationToken);
+        return work.Record!.Seq;
+    }
+
+    /// <summary>
+    /// Writes a stream message whose body <paramref name="writeBody"/> writes straight into a pooled buffer (the
+    /// per-part path: results), so the only allocation is the payload the outbox keeps until it is on disk. Same
+    /// semantics as <see cref="EnqueueAsync(MessageKind, ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="kind">As for the other overload.</param>
+    /// <param name="body">What <paramref name="writeBody"/> writes.</param>
+    /// <param name="writeBody">Writes one JSON value; a static lambda keeps the call allocation-free.</param>
+    /// <param name="cancellationToken">As for the other overload.</param>
+    public ValueTask<long> EnqueueAsync<T>(MessageKind kind, T body, Action<Utf8JsonWriter, T> writeBody, CancellationToken cancellationToken = default)
+    {
+        var scratch = BodyScratch.Rent();
+        try
+        {
+            scratch.Writer.Reset(scratch.Buffer);
+            writeBody(scratch.Writer, body);
+            scratch.Writer.Flush();
+            var bodyJson = scratch.Buffer.WrittenSpan;
+            if (kind.IsDroppable() || IsFull(bodyJson.Length, kind == MessageKind.Alert ? _alertReserve : 0))
+            {
+                // Waiting for room, or dropping metrics: the general path, with its own copy of the body.
+                return EnqueueAsync(kind, bodyJson.ToArray(), cancellationToken);
+            }
+
+            return CommittedAsync(Append(kind, bodyJson, 0, trustedBody: true), cancellationToken);
+        }
+        finally
+        {
+            BodyScratch.Return(scratch);
+        }
+    }
+
+    private static async ValueTask<long> CommittedAsync(Work work, CancellationToken cancellationToken)
+    {
+        await work.Done.Task.WaitAsync(cancellationToken);
+        return work.Record!.Seq;
+    }
+
+    /// <summary>Takes the next seq, writes the envelope (in one pooled buffer, under the seq lock) and hands the record to the writer task.</summary>
+    private Work Append(MessageKind kind, ReadOnlySpan<byte> bodyJson, int dropOldest, bool trustedBody)
+    {
         var work = new Work(dropOldest);
         lock (_seqGate)
         {
             var seq = ++_lastSeq;
             var header = new EnvelopeHeader(kind.Schema(), DeviceId, BootEpoch, seq, _time.GetUtcNow());
-            work.Record = new OutboxRecord(seq, kind, Envelope.Write(header, bodyJson.Span));
+            _envelopeBuffer.Clear();
+            _envelopeWriter.Reset(_envelopeBuffer);
+            try
+            {
+                Envelope.WriteTo(_envelopeWriter, header, bodyJson, trustedBody);
+            }
+            catch
+            {
+                // Nothing was handed out: the seq goes back, so results stay numbered without gaps.
+                _lastSeq--;
+                throw;
+            }
+
+            work.Record = new OutboxRecord(seq, kind, _envelopeBuffer.WrittenSpan.ToArray());
             Interlocked.Increment(ref _depth);
             Interlocked.Add(ref _bytes, work.Record.Payload.Length);
             if (kind == MessageKind.Metrics)
@@ -178,8 +243,7 @@ public sealed class Outbox : IAsyncDisposable
         }
 
         CheckNearCap();
-        await work.Done.Task.WaitAsync(cancellationToken);
-        return work.Record.Seq;
+        return work;
     }
 
     /// <summary>Serializes <paramref name="body"/> with source-generated metadata and enqueues it.</summary>
@@ -549,6 +613,32 @@ public sealed class Outbox : IAsyncDisposable
         {
             _logger.LogError(e, "Discarding outbox stream {Stream} failed", name);
         }
+    }
+
+    /// <summary>A body's JSON, written on the caller's thread before the seq is taken; one per thread, reused.</summary>
+    private sealed class BodyScratch
+    {
+        [ThreadStatic]
+        private static BodyScratch? _cached;
+
+        private BodyScratch()
+        {
+            Writer = new Utf8JsonWriter(Buffer, Envelope.Options);
+        }
+
+        public PooledBufferWriter Buffer { get; } = new();
+
+        public Utf8JsonWriter Writer { get; }
+
+        public static BodyScratch Rent()
+        {
+            var scratch = _cached ?? new BodyScratch();
+            _cached = null;
+            scratch.Buffer.Clear();
+            return scratch;
+        }
+
+        public static void Return(BodyScratch scratch) => _cached = scratch;
     }
 
     private sealed class Work(int dropOldestMetrics)

@@ -29,7 +29,7 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken) =>
-        await TrackAsync(outbox.EnqueueAsync(MessageKind.Result, RecordJson.SerializeToUtf8(part.Record), cancellationToken));
+        await TrackAsync(outbox.EnqueueAsync(MessageKind.Result, part.Record, static (writer, record) => RecordJsonWriter.Write(writer, record), cancellationToken));
 
     public async ValueTask AuditAsync(AuditRecord audit, CancellationToken cancellationToken) =>
         await TrackAsync(outbox.EnqueueAsync(MessageKind.Audit, RecordJson.SerializeToUtf8(audit), cancellationToken));

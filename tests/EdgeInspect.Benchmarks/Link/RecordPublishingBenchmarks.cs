@@ -24,6 +24,10 @@ public class RecordPublishingBenchmarks
     private byte[] _body = null!;
     private Outbox _outbox = null!;
     private string _folder = "";
+    private readonly PooledBufferWriter _pooledBody = new();
+    private readonly PooledBufferWriter _pooledEnvelope = new();
+    private System.Text.Json.Utf8JsonWriter _bodyWriter = null!;
+    private System.Text.Json.Utf8JsonWriter _envelopeWriter = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -41,6 +45,8 @@ public class RecordPublishingBenchmarks
             Input = new InputStatisticsRecord(119.5, 45.5, 155.1, 0, 0.0003, 127.6, 120.4, 114.7),
         };
         _body = RecordJson.SerializeToUtf8(_record);
+        _bodyWriter = new System.Text.Json.Utf8JsonWriter(_pooledBody, Envelope.Options);
+        _envelopeWriter = new System.Text.Json.Utf8JsonWriter(_pooledEnvelope, Envelope.Options);
         _folder = Directory.CreateTempSubdirectory("edgeinspect-outbox-bench-").FullName;
         _outbox = Outbox.Open(new OutboxOptions { Path = Path.Combine(_folder, "outbox.db"), MaxRecords = 100_000_000, MaxBytes = 1L << 40 }, "bench-01");
     }
@@ -57,6 +63,23 @@ public class RecordPublishingBenchmarks
 
     [Benchmark(Description = "record JSON + message envelope")]
     public byte[] SerializeEnvelope() => Envelope.Write(_header, RecordJson.SerializeToUtf8(_record));
+
+    [Benchmark(Description = "record JSON + envelope, pooled (RecordJsonWriter, the station's path)")]
+    public int SerializeEnvelopePooled()
+    {
+        _pooledBody.Clear();
+        _bodyWriter.Reset(_pooledBody);
+        RecordJsonWriter.Write(_bodyWriter, _record);
+        _bodyWriter.Flush();
+        _pooledEnvelope.Clear();
+        _envelopeWriter.Reset(_pooledEnvelope);
+        Envelope.WriteTo(_envelopeWriter, _header, _pooledBody.WrittenSpan, trustedBody: true);
+        return _pooledEnvelope.WrittenCount;
+    }
+
+    [Benchmark(Description = "outbox insert of a record written in place, 1 awaited writer (per record)")]
+    public async Task<long> OutboxInsertRecordOne() =>
+        await _outbox.EnqueueAsync(MessageKind.Result, _record, static (writer, record) => RecordJsonWriter.Write(writer, record));
 
     [Benchmark(Description = "outbox insert, 1 awaited writer (per record)")]
     public async Task<long> OutboxInsertOne() => await _outbox.EnqueueAsync(MessageKind.Result, _body);

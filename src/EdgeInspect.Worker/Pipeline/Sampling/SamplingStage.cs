@@ -23,7 +23,8 @@ public interface IFrameEncoder
 /// on the audit record, and the sidecar holds the result with the verdict filled in).</para>
 /// <para>Frames: routing asks <see cref="Keep"/> whether to keep a part's frame until then. A frame is kept only while
 /// the pool is more than half free, so samples can never starve capture; a sample lost that way, or refused by the
-/// writer, is counted in <c>pipeline.drops.samples</c>. Encoding happens here, off the inference thread.</para>
+/// writer, is counted in <c>pipeline.drops.samples</c>. A JPEG frame is saved as the camera's own bytes; other
+/// formats are encoded here, off the inference thread.</para>
 /// </remarks>
 public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 {
@@ -141,6 +142,12 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 
     private void Sample(DecidedPart decided, Frame? frame)
     {
+        if (_writer is null)
+        {
+            // No samples are kept: not even the closure below is made, on the path every part takes.
+            return;
+        }
+
         var record = decided.Part.Record;
         if (Save(record.PartId, record.Outcome.Agreement, decided.Facts.Output.Uncertain, frame, path => record with { SamplePath = path }) is { } saved)
         {
@@ -150,12 +157,24 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
 
     private void Sample(AuditedPart audited, Frame? frame)
     {
+        if (_writer is null)
+        {
+            return;
+        }
+
         var audit = audited.Audit;
         if (Save(audit.PartId, audit.Agreement, audited.Facts.Output.Uncertain, frame, path => RecordBuilder.WithAudit(audited.Result, audit with { SamplePath = path })) is { } saved)
         {
             audited.Audit = audit with { SamplePath = saved.SamplePath };
         }
     }
+
+    /// <summary>
+    /// The sample's JPEG: the frame's own bytes when the camera delivered a JPEG (a .jpg file, an MJPG frame), so a
+    /// saved sample is the original with no second loss; any other source is encoded. Copied either way: the writer
+    /// owns its bytes until written, and the frame goes back to the pool now.
+    /// </summary>
+    private byte[] SampleBytes(Frame frame) => frame.CompressedFormat == CompressedFormat.Jpeg ? frame.Compressed.ToArray() : _encoder.EncodeJpeg(frame);
 
     /// <summary>Selects once; when selected, encodes and queues the sample. Returns the sidecar record, or null when not saved.</summary>
     private InspectionRecord? Save(string partId, bool? agreement, bool uncertain, Frame? frame, Func<string, InspectionRecord> sidecar)
@@ -172,7 +191,7 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
         }
 
         var record = sidecar(SampleWriter.RelativePathFor(partId));
-        if (_writer.TryEnqueue(partId, _encoder.EncodeJpeg(frame), record))
+        if (_writer.TryEnqueue(partId, SampleBytes(frame), record))
         {
             return record;
         }

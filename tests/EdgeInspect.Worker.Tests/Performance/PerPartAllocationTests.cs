@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using EdgeInspect.Core.Records;
+using EdgeInspect.Tests.Shared;
+using EdgeInspect.Worker.OutboxStage;
+using EdgeInspect.Worker.Pipeline;
+using EdgeInspect.Worker.Tests.Pipeline;
+
+namespace EdgeInspect.Worker.Tests.Performance;
+
+/// <summary>
+/// Managed memory the whole per-part path allocates in steady state: capture (folder of JPEGs, TurboJPEG decode),
+/// input metrics, inference, routing and decision, the record, the output stage and the durable outbox's append
+/// (envelope, group commit into SQLite). Not only Predict: everything a part costs the GC between the camera and the
+/// disk. Process-wide counter (the pipeline runs on several threads); this assembly runs one test class at a time.
+/// </summary>
+public sealed class PerPartAllocationTests
+{
+    /// <summary>Issue 18's target is 1 KB per frame (goal 256 B).</summary>
+    private const double TargetBytesPerPart = 1024;
+
+    /// <summary>
+    /// Where the path stands since results are written by <c>RecordJsonWriter</c> into pooled buffers (6.1–6.2 KB
+    /// measured; 8.7 KB before). A regression guard until the target is met, not the target.
+    /// </summary>
+    private const double TodayBytesPerPart = 7 * 1024;
+
+    private const int Warmup = 150;
+    private const int Measured = 300;
+
+    [Fact(Skip = "Issue 18's target, missed: 6.1 KB per part today (Microsoft.Data.Sqlite's per-execute binders and iterators, the record object graph, "
+        + "the outbox's per-record work item and task); see docs/performance.md, 'Managed bytes per part'. The guard below holds today's level.")]
+    public Task Steady_State_Parts_From_Camera_To_Outbox_Allocate_At_Most_1_KB_Each() => AssertAllocatedPerPartAtMostAsync(TargetBytesPerPart);
+
+    [Fact]
+    public Task Steady_State_Parts_From_Camera_To_Outbox_Allocate_No_More_Than_Since_The_Pooled_Path_Out() => AssertAllocatedPerPartAtMostAsync(TodayBytesPerPart);
+
+    private static async Task AssertAllocatedPerPartAtMostAsync(double bound)
+    {
+        using var work = new TempDirectory();
+        var config = StationHarness.Config("live", auditFraction: 0);
+        config["capture"]!["endOfStream"] = "loop";
+        await using var outbox = Outbox.Open(new OutboxOptions { Path = Path.Combine(work.Path, "outbox.db") }, "dev-test");
+        using var stop = new CancellationTokenSource();
+        using var sampler = new AllocationSampler();
+        var window = new SteadyWindow(Warmup, Measured, stop, sampler);
+        await using var station = StationHarness.Create(config, s => s.AddSink(_ => new OutboxSink(outbox), durable: true).AddObserver(window));
+
+        await station.Runtime.RunAsync(stop.Token).WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(window.Done, $"only {window.Parts} parts reached the outbox");
+        Assert.True(outbox.Committed >= Warmup + Measured, $"{outbox.Committed} records committed");
+        var perPart = window.AllocatedBytes / (double)Measured;
+        Assert.True(perPart <= bound, $"{perPart:0} B allocated per part over {Measured} steady-state parts (bound {bound} B, issue 18's target {TargetBytesPerPart} B); sampled types: {sampler.Top(12)}");
+        Assert.Equal(0, window.Gen2Collections);
+    }
+
+    /// <summary>
+    /// The runtime's allocation ticks (one about every 100 KB, naming the type that crossed it), so a failure says
+    /// which types the bytes went to.
+    /// </summary>
+    private sealed class AllocationSampler : EventListener
+    {
+        private readonly ConcurrentDictionary<string, long> _bytes = new(StringComparer.Ordinal);
+
+        /// <summary>Only ticks inside the steady-state window count.</summary>
+        public volatile bool Counting;
+
+        public string Top(int count) => string.Join(", ", _bytes.OrderByDescending(kv => kv.Value).Take(count).Select(kv => $"{kv.Key} {kv.Value / 1024} KB"));
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            if (Counting && e.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && e.Payload is { } payload && e.PayloadNames is { } names)
+            {
+                var type = payload[names.IndexOf("TypeName")] as string ?? "?";
+                var amount = Convert.ToInt64(payload[names.IndexOf("AllocationAmount64")], System.Globalization.CultureInfo.InvariantCulture);
+                _bytes.AddOrUpdate(type, amount, (_, v) => v + amount);
+            }
+        }
+    }
+
+    /// <summary>Opens the window after warm-up and closes it (stopping the camera) after the measured parts.</summary>
+    private sealed class SteadyWindow(int warmup, int measured, CancellationTokenSource stop, AllocationSampler sampler) : IStationSink
+    {
+        private long _startBytes;
+        private int _startGen2;
+
+        public int Parts { get; private set; }
+
+        public bool Done { get; private set; }
+
+        public long AllocatedBytes { get; private set; }
+
+        public int Gen2Collections { get; private set; }
+
+        public ValueTask PartAsync(CompletedPart part, CancellationToken cancellationToken)
+        {
+            Parts++;
+            if (Parts == warmup)
+            {
+                _startGen2 = GC.CollectionCount(2);
+                _startBytes = GC.GetTotalAllocatedBytes(precise: true);
+                sampler.Counting = true;
+            }
+            else if (Parts == warmup + measured)
+            {
+                AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _startBytes;
+                Gen2Collections = GC.CollectionCount(2) - _startGen2;
+                sampler.Counting = false;
+                Done = true;
+                stop.Cancel();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}
