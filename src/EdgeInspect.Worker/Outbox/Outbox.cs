@@ -28,6 +28,10 @@ public readonly record struct OutboxFill(bool NearCap, double Fill, long Depth, 
 /// retained alert <c>outbox-near-cap</c>); at the cap, EnqueueAsync waits until acknowledgements make room
 /// (back-pressure). Alerts may use a small reserve above the cap so that an alert about the cap can always be written.
 /// Metrics instead drop their oldest entries, counted in <see cref="DroppedMetrics"/>.</para>
+/// <para>Disk: <see cref="Disk"/> checks the filesystem's free space before each record is written and drops by kind
+/// when it runs short (metrics first, then new records; see <see cref="DiskSpaceGuard"/>), so a full disk costs
+/// counted, alerted records instead of failed commits. A commit that fails for want of room all the same drops its
+/// records the same way (EnqueueAsync answers -1).</para>
 /// </remarks>
 public sealed class Outbox : IAsyncDisposable
 {
@@ -50,6 +54,8 @@ public sealed class Outbox : IAsyncDisposable
     private long _committed;
     private int _heldForRoom;
     private int _nearCap;
+    private int _diskFullLogged;
+    private long _lastCheckpoint;
 
     private Outbox(OutboxStore store, long bootEpoch, OutboxOptions options, string deviceId, TimeProvider time, ILogger logger)
     {
@@ -62,6 +68,8 @@ public sealed class Outbox : IAsyncDisposable
         _lastSeq = store.LastSeq();
         (_depth, _bytes, _metricsDepth) = store.Totals();
         _alertReserve = Math.Max(16, options.MaxRecords / 100);
+        Disk = new DiskSpaceGuard(Path.GetDirectoryName(Path.GetFullPath(options.Path))!, options.DiskReserveBytes, time);
+        Disk.SetFreePages(store.FreeBytes());
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -72,7 +80,7 @@ public sealed class Outbox : IAsyncDisposable
     /// <param name="logger">Logging.</param>
     public static Outbox Open(OutboxOptions options, string deviceId, TimeProvider? time = null, ILogger<Outbox>? logger = null)
     {
-        var store = OutboxStore.Open(options.Path, out var epoch);
+        var store = OutboxStore.Open(options.Path, out var epoch, options.DiskReserveBytes / 4);
         var outbox = new Outbox(store, epoch, options, deviceId, time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
         if (outbox.Depth > 0)
         {
@@ -103,6 +111,9 @@ public sealed class Outbox : IAsyncDisposable
 
     public bool IsNearCap => Volatile.Read(ref _nearCap) == 1;
 
+    /// <summary>The free-space check of the outbox's filesystem: its level, its drops, and the event the station alerts on.</summary>
+    public DiskSpaceGuard Disk { get; }
+
     /// <summary>Enqueues waiting for room right now (back-pressure at the cap).</summary>
     public int HeldForRoom => Volatile.Read(ref _heldForRoom);
 
@@ -122,9 +133,15 @@ public sealed class Outbox : IAsyncDisposable
     /// <param name="kind">Decides durability and what happens when full (and, for the link, the topic).</param>
     /// <param name="bodyJson">One JSON value: the body of the envelope.</param>
     /// <param name="cancellationToken">Cancels a wait for room; a message already handed to the writer is still written.</param>
-    /// <returns>The seq; -1 when a metrics snapshot was dropped because the outbox is full of records that may not be dropped.</returns>
+    /// <returns>The seq; -1 when the record was dropped: a metrics snapshot in an outbox full of records that may not be
+    /// dropped, or any record the disk has no room for (counted in <see cref="Disk"/>).</returns>
     public async ValueTask<long> EnqueueAsync(MessageKind kind, ReadOnlyMemory<byte> bodyJson, CancellationToken cancellationToken = default)
     {
+        if (!Disk.Admit(kind, bodyJson.Length))
+        {
+            return -1;
+        }
+
         var dropOldest = 0;
         if (kind.IsDroppable())
         {
@@ -166,7 +183,7 @@ public sealed class Outbox : IAsyncDisposable
 
         CheckNearCap();
         await work.Done.Task.WaitAsync(cancellationToken);
-        return work.Record.Seq;
+        return work.DroppedForDisk ? -1 : work.Record.Seq;
     }
 
     /// <summary>Serializes <paramref name="body"/> with source-generated metadata and enqueues it.</summary>
@@ -311,6 +328,7 @@ public sealed class Outbox : IAsyncDisposable
                     inserts.Add(record);
                     fullSync |= record.Kind.NeedsFullSync();
                     drops += work.DropOldestMetrics;
+
                 }
                 else if (work.Acknowledged is { } seq)
                 {
@@ -321,6 +339,12 @@ public sealed class Outbox : IAsyncDisposable
                     retained.Add(r);
                     fullSync = true;
                 }
+            }
+
+            if (Disk.Level != DiskLevel.Normal)
+            {
+                // Short of room: the metrics waiting in the outbox go, oldest first, so their pages go to results.
+                drops += (int)Math.Min(256, Interlocked.Read(ref _metricsDepth));
             }
 
             try
@@ -352,6 +376,55 @@ public sealed class Outbox : IAsyncDisposable
 
                     room.TrySetResult();
                     CheckNearCap();
+                    Disk.SetFreePages(_store.FreeBytes());
+                }
+
+                Volatile.Write(ref _diskFullLogged, 0);
+                CheckpointWhileShort();
+            }
+            catch (Exception e) when (OutboxStore.IsDiskFull(e))
+            {
+                CheckpointWhileShort();
+                // The check let something through that the disk had no room for after all (another writer took it):
+                // the records are dropped and counted like the ones the check refuses, without a stack trace each.
+                if (Interlocked.Exchange(ref _diskFullLogged, 1) == 0)
+                {
+                    _logger.LogWarning("Outbox disk full at {Folder}: a commit of {Count} records failed ({Reason}); they are dropped and counted until room returns",
+                        Disk.Folder, inserts.Count, e.Message);
+                }
+
+                Disk.Refresh();
+                if (inserts.Count == 0)
+                {
+                    // Only deletes failed: give the disk a moment before they are tried again, rather than spin.
+                    await Task.Delay(50);
+                }
+
+                foreach (var work in batch)
+                {
+                    if (work.Record is { } lost)
+                    {
+                        Disk.CountDropped(lost.Kind);
+                        work.DroppedForDisk = true;
+                        Interlocked.Decrement(ref _depth);
+                        Interlocked.Add(ref _bytes, -lost.Payload.Length);
+                        if (lost.Kind == MessageKind.Metrics)
+                        {
+                            Interlocked.Decrement(ref _metricsDepth);
+                        }
+
+                        work.Done.TrySetResult();
+                    }
+                    else if (work.Acknowledged is { } again)
+                    {
+                        // Deletes free room: they are tried again with the next batch.
+                        _work.Writer.TryWrite(new Work(0) { Acknowledged = again });
+                        work.Done.TrySetResult();
+                    }
+                    else
+                    {
+                        work.Done.TrySetException(e);
+                    }
                 }
             }
             catch (Exception e)
@@ -366,6 +439,27 @@ public sealed class Outbox : IAsyncDisposable
         }
     }
 
+    /// <summary>Short of room, the log's bytes go back to the filesystem once a second (a checkpoint otherwise keeps them).</summary>
+    private void CheckpointWhileShort()
+    {
+        if (Disk.Level == DiskLevel.Normal || _time.GetElapsedTime(_lastCheckpoint) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _lastCheckpoint = _time.GetTimestamp();
+        try
+        {
+            _store.CheckpointTruncate();
+        }
+        catch (Exception e) when (OutboxStore.IsDiskFull(e) || e is Microsoft.Data.Sqlite.SqliteException)
+        {
+            // Busy or short of room: tried again in a second.
+        }
+
+        Disk.Refresh();
+    }
+
     private sealed class Work(int dropOldestMetrics)
     {
         public int DropOldestMetrics { get; } = dropOldestMetrics;
@@ -375,6 +469,9 @@ public sealed class Outbox : IAsyncDisposable
         public long? Acknowledged { get; init; }
 
         public RetainedRecord? Retained { get; init; }
+
+        /// <summary>Set by the writer when the commit failed for want of room: the record was dropped and counted.</summary>
+        public bool DroppedForDisk { get; set; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
