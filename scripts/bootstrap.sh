@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and builds everything native that EdgeInspect binds, then gets out of the way.
 #   1. Debian packages: OpenCV module dev packages, the mosquitto broker (tests and demo; MQTT itself is MQTTnet), libgpiod, build tools,
-#      and chromium for the replay report's browser test (Playwright drives it; it downloads no browser).
+#      chromium for the replay report's browser test (Playwright drives it; it downloads no browser), and ffmpeg, the
+#      network camera of the lost-camera reliability test (MJPEG over HTTP on loopback).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
@@ -22,6 +23,7 @@ DEB_PACKAGES=(
   cmake g++ make
   openssl ca-certificates
   chromium
+  ffmpeg
 )
 
 say() { echo "bootstrap: $*"; }
