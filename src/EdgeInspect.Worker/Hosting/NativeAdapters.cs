@@ -17,6 +17,9 @@ public sealed class OnnxModelLoader(InferenceOptions inference, ModelCheckProces
 
     public IInferenceModel LoadCandidate(string packageFolder)
     {
+        // Manifest, paths and sha256 first, in this process (no runtime parses anything there): a package refused on
+        // those is refused at once, with the same reasons, without the child's second of start-up.
+        _ = ModelPackage.Open(packageFolder);
         _check.EnsurePasses(packageFolder);
         return Load(packageFolder);
     }
