@@ -4,7 +4,8 @@
 #      and chromium (with its Debian dependencies) for the browser tests of the replay report and the dashboard: Playwright
 #      drives Debian's chromium (the same major version as Playwright 1.64's Chrome for Testing) because Playwright's own
 #      download host, cdn.playwright.dev, cannot be reached from the build machines (`playwright install` fails there);
-#      and libjs-dygraphs, the dashboard's charts, which the build compiles into the executable (docs/dashboard.md).
+#      and libjs-dygraphs, the dashboard's charts, which the build compiles into the executable (docs/dashboard.md);
+#      and ffmpeg, the network camera of the lost-camera reliability test (MJPEG over HTTP on loopback).
 #   2. The OpenCV shim (src/native/opencv-shim), built with CMake.
 #   3. Debian 13's libgpiod 2 (libgpiod.so.3) for the GPIO binding's v2 tests, through a private apt state.
 # Everything lands in .native/ (git-ignored). Idempotent: a second run checks and does nothing.
@@ -26,6 +27,7 @@ DEB_PACKAGES=(
   openssl ca-certificates
   chromium
   libjs-dygraphs
+  ffmpeg
 )
 
 say() { echo "bootstrap: $*"; }

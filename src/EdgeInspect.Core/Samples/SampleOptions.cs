@@ -12,6 +12,12 @@ public sealed class SampleOptions : IConfigSection
     /// <summary>Disk quota of the folder, in bytes; the oldest samples are deleted beyond it.</summary>
     public long QuotaBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes the samples leave free on their filesystem: below it no sample is written (each one counted), so results
+    /// keep the disk. Default 64 MiB, twice the outbox's default disk reserve.
+    /// </summary>
+    public long MinFreeBytes { get; set; } = 64L << 20;
+
     /// <summary>Fraction of all parts saved regardless of outcome, selected by part-id hash (0..1).</summary>
     public double RandomFraction { get; set; } = 0.01;
 
@@ -34,6 +40,11 @@ public sealed class SampleOptions : IConfigSection
         if (QuotaBytes < 1024 * 1024)
         {
             errors.Add(new ConfigError(ConfigPath.Join(path, "quotaBytes"), $"is {QuotaBytes}", "a number of bytes of at least 1048576 (1 MiB), such as 2147483648"));
+        }
+
+        if (MinFreeBytes < 0)
+        {
+            errors.Add(new ConfigError(ConfigPath.Join(path, "minFreeBytes"), $"is {MinFreeBytes}", "bytes to leave free on the samples' filesystem, 0 or more, such as 67108864 (64 MiB)"));
         }
 
         AutomationOptions.Fraction(path, "randomFraction", RandomFraction, errors);

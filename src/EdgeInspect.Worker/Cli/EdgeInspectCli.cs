@@ -15,6 +15,7 @@ public static class EdgeInspectCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ModelVerifyCommand.Create());
         root.Subcommands.Add(LinkSoakCommand.Create());
+        root.Subcommands.Add(SoakCommand.Create());
         root.Subcommands.Add(ConfigValidateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());
         return root;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using EdgeInspect.Core.Configuration;
 using EdgeInspect.Core.Models;
 using EdgeInspect.Native;
 using EdgeInspect.Native.Onnx;
@@ -7,16 +9,24 @@ using EdgeInspect.Native.OpenCv;
 
 namespace EdgeInspect.Worker.Cli;
 
-/// <summary>`edgeinspect model verify &lt;package&gt;`: prints a package's contract, loads it exactly as the service would
+/// <summary>`edgeinspect model verify [--json] &lt;package&gt;`: prints a package's contract, loads it exactly as the service would
 /// (sha256, manifest, session contract, golden self-test) and exits 0, or 2 with every reason.</summary>
+/// <remarks>
+/// With <c>--json</c> it prints one JSON object instead (<see cref="WriteJson"/>): the form the station reads when it
+/// checks a candidate in a child process before loading it (<see cref="Pipeline.Control.ModelCheckProcess"/>), so that
+/// a model that crashes ONNX Runtime kills the child, not the station.
+/// </remarks>
 public static class ModelVerifyCommand
 {
     public static Command Create()
     {
         var package = new Argument<string>("package") { Description = "The model package folder (model.json + model file)." };
-        var verify = new Command("verify", "Check a model package and run its golden self-test.");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (ok, model, errors) instead of the contract." };
+        var verify = new Command("verify", "Check a model package and run its golden self-test.") { json };
         verify.Arguments.Add(package);
-        verify.SetAction(result => Run(result.GetValue(package)!, Console.Out, Console.Error));
+        verify.SetAction(result => result.GetValue(json)
+            ? RunJson(result.GetValue(package)!, Console.Out, Console.Error)
+            : Run(result.GetValue(package)!, Console.Out, Console.Error));
 
         var model = new Command("model", "Model packages.");
         model.Subcommands.Add(verify);
@@ -57,6 +67,83 @@ public static class ModelVerifyCommand
             error.WriteLine($"Model package '{packageDirectory}' could not be verified: {e.Message}");
             return ExitCodes.Failed;
         }
+    }
+
+    /// <summary>
+    /// The package checked as <see cref="Run"/> does, the outcome as one JSON object on <paramref name="output"/>:
+    /// <c>{"ok":true,"model":{"name","version","sha256"}}</c>, or <c>{"ok":false,"exitCode":2,"errors":[{"path","problem","expected"}]}</c>.
+    /// The exit codes are <see cref="Run"/>'s.
+    /// </summary>
+    public static int RunJson(string packageDirectory, TextWriter output, TextWriter error)
+    {
+        int code;
+        ModelIdentity? identity = null;
+        IReadOnlyList<ConfigError> errors;
+        try
+        {
+            using var model = OnnxModel.Load(packageDirectory);
+            identity = model.Identity;
+            errors = [];
+            code = ExitCodes.Ok;
+        }
+        catch (ModelPackageException e)
+        {
+            errors = e.Errors;
+            code = ExitCodes.InvalidInput;
+        }
+        catch (NativeLibraryMissingException e)
+        {
+            errors = [new ConfigError("environment", e.Message, "the native libraries installed (scripts/bootstrap.sh)")];
+            code = ExitCodes.EnvironmentNotReady;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or OpenCvException or IOException or UnauthorizedAccessException)
+        {
+            errors = [new ConfigError("model", $"could not be verified: {e.Message}", "a package ONNX Runtime and OpenCV can read")];
+            code = ExitCodes.Failed;
+        }
+
+        WriteJson(output, code, identity, errors);
+        if (code != ExitCodes.Ok)
+        {
+            error.WriteLine($"Model package '{packageDirectory}' refused ({errors.Count} problem(s))");
+        }
+
+        return code;
+    }
+
+    private static void WriteJson(TextWriter output, int code, ModelIdentity? identity, IReadOnlyList<ConfigError> errors)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteBoolean("ok", code == ExitCodes.Ok);
+            json.WriteNumber("exitCode", code);
+            if (identity is { } id)
+            {
+                json.WriteStartObject("model");
+                json.WriteString("name", id.Name);
+                json.WriteString("version", id.Version);
+                json.WriteString("sha256", id.Sha256);
+                json.WriteEndObject();
+            }
+
+            json.WriteStartArray("errors");
+            foreach (var e in errors)
+            {
+                json.WriteStartObject();
+                json.WriteString("path", e.Path);
+                json.WriteString("problem", e.Problem);
+                json.WriteString("expected", e.Expected);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        output.Flush();
     }
 
     /// <summary>A package refused after its manifest was read (hash, session, self-test) still shows what it claims to be.</summary>

@@ -103,6 +103,11 @@ public sealed class PlantLinkMetrics(PlantLink plant) : IMetricsSource
         values["outbox.depth"] = plant.Outbox.Depth;
         values["outbox.bytes"] = plant.Outbox.Bytes;
         values["outbox.dropped_metrics"] = plant.Outbox.DroppedMetrics;
+        var disk = plant.Outbox.Disk.Drops;
+        values["outbox.disk_level"] = (int)plant.Outbox.Disk.Level;
+        values["outbox.disk_dropped_records"] = disk.Records;
+        values["outbox.disk_dropped_results"] = disk.Results;
+        values["outbox.disk_dropped_metrics"] = disk.Metrics;
         values["link.published"] = plant.Link.Counters.Published;
         values["link.acknowledged"] = plant.Link.Counters.Acknowledged;
         values["link.reconnects"] = plant.Link.Counters.Reconnects;

@@ -49,6 +49,11 @@ public sealed class PlantLink : IAsyncDisposable
         {
             var sink = new OutboxSink(store, time);
             store.NearCapChanged += fill => _ = sink.NearCapAsync(fill);
+            store.Disk.Changed += disk => _ = sink.DiskAsync(disk);
+            if (store.Disk.Level != DiskLevel.Normal)
+            {
+                _ = sink.DiskAsync(store.Disk.State);
+            }
             var service = new LinkService(link, identity, store, loggers.CreateLogger<LinkService>(), time);
             var commands = new CommandLoop(dispatcher ?? new CommandDispatcher(link.CommandHmacKey(), link.CommandMaxSkew, time), store, service.Topics.Station,
                 loggers.CreateLogger<CommandLoop>());

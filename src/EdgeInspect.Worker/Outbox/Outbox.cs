@@ -31,6 +31,10 @@ public readonly record struct OutboxFill(bool NearCap, double Fill, long Depth, 
 /// Metrics instead drop their oldest entries, counted in <see cref="DroppedMetrics"/>.</para>
 /// <para>Named streams (<see cref="OpenStream"/>) hold a second consumer's records in the same file and under the same
 /// caps; <see cref="Depth"/> and <see cref="Bytes"/> count the link's records only, <see cref="Fill"/> counts both.</para>
+/// <para>Disk: <see cref="Disk"/> checks the filesystem's free space before each record is written and drops by kind
+/// when it runs short (metrics first, then new records; see <see cref="DiskSpaceGuard"/>), so a full disk costs
+/// counted, alerted records instead of failed commits. A commit that fails for want of room all the same drops its
+/// records the same way (EnqueueAsync answers -1).</para>
 /// </remarks>
 public sealed class Outbox : IAsyncDisposable
 {
@@ -61,6 +65,8 @@ public sealed class Outbox : IAsyncDisposable
     private readonly Dictionary<string, OutboxStream> _streams = new(StringComparer.Ordinal);
     private int _heldForRoom;
     private int _nearCap;
+    private int _diskFullLogged;
+    private long _lastCheckpoint;
 
     private Outbox(OutboxStore store, long bootEpoch, OutboxOptions options, string deviceId, TimeProvider time, ILogger logger)
     {
@@ -76,6 +82,8 @@ public sealed class Outbox : IAsyncDisposable
         (_streamDepth, _streamBytes) = store.AllStreamTotals();
         _alertReserve = Math.Max(16, options.MaxRecords / 100);
         _envelopeWriter = new Utf8JsonWriter(_envelopeBuffer, Envelope.Options);
+        Disk = new DiskSpaceGuard(Path.GetDirectoryName(Path.GetFullPath(options.Path))!, options.DiskReserveBytes, time);
+        Disk.SetFreePages(store.FreeBytes());
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -86,7 +94,7 @@ public sealed class Outbox : IAsyncDisposable
     /// <param name="logger">Logging.</param>
     public static Outbox Open(OutboxOptions options, string deviceId, TimeProvider? time = null, ILogger<Outbox>? logger = null)
     {
-        var store = OutboxStore.Open(options.Path, out var epoch);
+        var store = OutboxStore.Open(options.Path, out var epoch, options.DiskReserveBytes / 4);
         var outbox = new Outbox(store, epoch, options, deviceId, time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
         if (outbox.Depth > 0)
         {
@@ -117,6 +125,9 @@ public sealed class Outbox : IAsyncDisposable
 
     public bool IsNearCap => Volatile.Read(ref _nearCap) == 1;
 
+    /// <summary>The free-space check of the outbox's filesystem: its level, its drops, and the event the station alerts on.</summary>
+    public DiskSpaceGuard Disk { get; }
+
     /// <summary>Enqueues waiting for room right now (back-pressure at the cap).</summary>
     public int HeldForRoom => Volatile.Read(ref _heldForRoom);
 
@@ -141,9 +152,15 @@ public sealed class Outbox : IAsyncDisposable
     /// <param name="kind">Decides durability and what happens when full (and, for the link, the topic).</param>
     /// <param name="bodyJson">One JSON value: the body of the envelope.</param>
     /// <param name="cancellationToken">Cancels a wait for room; a message already handed to the writer is still written.</param>
-    /// <returns>The seq; -1 when a metrics snapshot was dropped because the outbox is full of records that may not be dropped.</returns>
+    /// <returns>The seq; -1 when the record was dropped: a metrics snapshot in an outbox full of records that may not be
+    /// dropped, or any record the disk has no room for (counted in <see cref="Disk"/>).</returns>
     public async ValueTask<long> EnqueueAsync(MessageKind kind, ReadOnlyMemory<byte> bodyJson, CancellationToken cancellationToken = default)
     {
+        if (!Disk.Admit(kind, bodyJson.Length))
+        {
+            return -1;
+        }
+
         var dropOldest = 0;
         if (kind.IsDroppable())
         {
@@ -165,7 +182,7 @@ public sealed class Outbox : IAsyncDisposable
 
         var work = Append(kind, bodyJson.Span, dropOldest, trustedBody: false);
         await work.Done.Task.WaitAsync(cancellationToken);
-        return work.Record!.Seq;
+        return work.DroppedForDisk ? -1 : work.Record!.Seq;
     }
 
     /// <summary>
@@ -186,6 +203,11 @@ public sealed class Outbox : IAsyncDisposable
             writeBody(scratch.Writer, body);
             scratch.Writer.Flush();
             var bodyJson = scratch.Buffer.WrittenSpan;
+            if (!Disk.Admit(kind, bodyJson.Length))
+            {
+                return ValueTask.FromResult(-1L);
+            }
+
             if (kind.IsDroppable() || IsFull(bodyJson.Length, kind == MessageKind.Alert ? _alertReserve : 0))
             {
                 // Waiting for room, or dropping metrics: the general path, with its own copy of the body.
@@ -203,7 +225,7 @@ public sealed class Outbox : IAsyncDisposable
     private static async ValueTask<long> CommittedAsync(Work work, CancellationToken cancellationToken)
     {
         await work.Done.Task.WaitAsync(cancellationToken);
-        return work.Record!.Seq;
+        return work.DroppedForDisk ? -1 : work.Record!.Seq;
     }
 
     /// <summary>Takes the next seq, writes the envelope (in one pooled buffer, under the seq lock) and hands the record to the writer task.</summary>
@@ -321,6 +343,12 @@ public sealed class Outbox : IAsyncDisposable
 
     internal async ValueTask<long> EnqueueToStreamAsync(OutboxStream stream, MessageKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        if (!Disk.Admit(kind, payload.Length))
+        {
+            stream.CountDrop();
+            return -1;
+        }
+
         var droppable = kind.IsDroppable();
         var work = new Work(0);
         if (droppable)
@@ -359,7 +387,7 @@ public sealed class Outbox : IAsyncDisposable
 
         CheckNearCap();
         await work.Done.Task.WaitAsync(cancellationToken);
-        return work.Record.Seq;
+        return work.DroppedForDisk ? -1 : work.Record.Seq;
     }
 
     internal void AcknowledgeInStream(OutboxStream stream, long id) => _work.Writer.TryWrite(new Work(0) { Stream = stream, Acknowledged = id });
@@ -490,7 +518,10 @@ public sealed class Outbox : IAsyncDisposable
             streamsWritten.Clear();
             var fullSync = false;
             var drops = 0;
-            while (batch.Count < 4096 && reader.TryRead(out var work))
+            // Short of room, batches stay small: a big batch of deletes grows SQLite's log (WAL) by every page it
+            // touches before a checkpoint can hand them back, and on a nearly full disk that growth is what fills it.
+            var batchLimit = Disk.Level == DiskLevel.Normal ? 4096 : 64;
+            while (batch.Count < batchLimit && reader.TryRead(out var work))
             {
                 batch.Add(work);
                 if (work.DiscardStream is { } discard)
@@ -519,6 +550,7 @@ public sealed class Outbox : IAsyncDisposable
                     inserts.Add(record);
                     fullSync |= record.Kind.NeedsFullSync();
                     drops += work.DropOldestMetrics;
+
                 }
                 else if (work.Acknowledged is { } seq)
                 {
@@ -529,6 +561,12 @@ public sealed class Outbox : IAsyncDisposable
                     retained.Add(r);
                     fullSync = true;
                 }
+            }
+
+            if (Disk.Level != DiskLevel.Normal)
+            {
+                // Short of room: the metrics waiting in the outbox go, oldest first, so their pages go to results.
+                drops += (int)Math.Min(256, Interlocked.Read(ref _metricsDepth));
             }
 
             try
@@ -573,6 +611,78 @@ public sealed class Outbox : IAsyncDisposable
 
                     room.TrySetResult();
                     CheckNearCap();
+                    Disk.SetFreePages(_store.FreeBytes());
+                }
+
+                Volatile.Write(ref _diskFullLogged, 0);
+                CheckpointWhileShort(deleted: result.DeletedCount + result.DroppedMetrics + streamRemoved > 0);
+            }
+            catch (Exception e) when (OutboxStore.IsDiskFull(e))
+            {
+                CheckpointWhileShort(deleted: true);
+                // The check let something through that the disk had no room for after all (another writer took it):
+                // the records are dropped and counted like the ones the check refuses, without a stack trace each.
+                if (Interlocked.Exchange(ref _diskFullLogged, 1) == 0)
+                {
+                    _logger.LogWarning("Outbox disk full at {Folder}: a commit of {Count} records failed ({Reason}); they are dropped and counted until room returns",
+                        Disk.Folder, inserts.Count, e.Message);
+                }
+
+                Disk.Refresh();
+                if (inserts.Count == 0)
+                {
+                    // Only deletes failed: give the disk a moment before they are tried again, rather than spin.
+                    await Task.Delay(50);
+                }
+
+                foreach (var work in batch)
+                {
+                    if (work.Stream is { } stream)
+                    {
+                        // A second consumer's records follow the same rule: dropped and counted, acknowledgements retried.
+                        if (work.Record is { } lostInStream)
+                        {
+                            Disk.CountDropped(lostInStream.Kind);
+                            var droppable = lostInStream.Kind.IsDroppable() ? 1 : 0;
+                            stream.Removed(new StreamDelta(stream.Name, 1, lostInStream.Payload.Length, droppable, 1));
+                            Interlocked.Decrement(ref _streamDepth);
+                            Interlocked.Add(ref _streamBytes, -lostInStream.Payload.Length);
+                            work.DroppedForDisk = true;
+                            work.Done.TrySetResult();
+                        }
+                        else if (work.Acknowledged is { } streamAck)
+                        {
+                            _work.Writer.TryWrite(new Work(0) { Stream = stream, Acknowledged = streamAck });
+                            work.Done.TrySetResult();
+                        }
+                        else
+                        {
+                            work.Done.TrySetException(e);
+                        }
+                    }
+                    else if (work.Record is { } lost)
+                    {
+                        Disk.CountDropped(lost.Kind);
+                        work.DroppedForDisk = true;
+                        Interlocked.Decrement(ref _depth);
+                        Interlocked.Add(ref _bytes, -lost.Payload.Length);
+                        if (lost.Kind == MessageKind.Metrics)
+                        {
+                            Interlocked.Decrement(ref _metricsDepth);
+                        }
+
+                        work.Done.TrySetResult();
+                    }
+                    else if (work.Acknowledged is { } again)
+                    {
+                        // Deletes free room: they are tried again with the next batch.
+                        _work.Writer.TryWrite(new Work(0) { Acknowledged = again });
+                        work.Done.TrySetResult();
+                    }
+                    else
+                    {
+                        work.Done.TrySetException(e);
+                    }
                 }
             }
             catch (Exception e)
@@ -641,6 +751,31 @@ public sealed class Outbox : IAsyncDisposable
         public static void Return(BodyScratch scratch) => _cached = scratch;
     }
 
+    /// <summary>
+    /// Short of room, the log's bytes go back to the filesystem (a checkpoint otherwise keeps the file at its largest):
+    /// after every commit that deleted records, so the log never holds more than one small batch of deletes, and
+    /// otherwise once a second.
+    /// </summary>
+    private void CheckpointWhileShort(bool deleted)
+    {
+        if (Disk.Level == DiskLevel.Normal || (!deleted && _time.GetElapsedTime(_lastCheckpoint) < TimeSpan.FromSeconds(1)))
+        {
+            return;
+        }
+
+        _lastCheckpoint = _time.GetTimestamp();
+        try
+        {
+            _store.CheckpointTruncate();
+        }
+        catch (Exception e) when (OutboxStore.IsDiskFull(e) || e is Microsoft.Data.Sqlite.SqliteException)
+        {
+            // Busy or short of room: tried again in a second.
+        }
+
+        Disk.Refresh();
+    }
+
     private sealed class Work(int dropOldestMetrics)
     {
         public int DropOldestMetrics { get; } = dropOldestMetrics;
@@ -659,6 +794,9 @@ public sealed class Outbox : IAsyncDisposable
         public long? Acknowledged { get; init; }
 
         public RetainedRecord? Retained { get; init; }
+
+        /// <summary>Set by the writer when the commit failed for want of room: the record was dropped and counted.</summary>
+        public bool DroppedForDisk { get; set; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -20,6 +20,12 @@ public sealed class OutboxOptions : IConfigSection
     /// <summary>Fill level (0..1, of records or bytes, whichever is higher) at which the outbox reports itself near its cap.</summary>
     public double NearCapFraction { get; set; } = 0.9;
 
+    /// <summary>
+    /// Bytes kept free on the outbox's filesystem for results (docs/reliability.md, "A full disk"): below it metrics
+    /// stop, below a quarter of it new records are dropped and counted; samples stop at twice it.
+    /// </summary>
+    public long DiskReserveBytes { get; set; } = 32L << 20;
+
     public void Validate(string path, ICollection<ConfigError> errors)
     {
         void Add(string field, string problem, string expected) => errors.Add(new ConfigError(ConfigPath.Join(path, field), problem, expected));
@@ -37,6 +43,11 @@ public sealed class OutboxOptions : IConfigSection
         if (MaxBytes < 1 << 20)
         {
             Add("maxBytes", $"is {MaxBytes}", "at least 1048576 bytes");
+        }
+
+        if (DiskReserveBytes is < 64 * 1024 or > 1L << 40)
+        {
+            Add("diskReserveBytes", $"is {DiskReserveBytes}", "bytes kept free for the outbox, at least 65536 (64 KiB), such as 33554432 (32 MiB)");
         }
 
         if (NearCapFraction is <= 0.1 or >= 1)

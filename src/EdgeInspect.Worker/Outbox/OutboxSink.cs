@@ -25,6 +25,9 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
     /// <summary>The alert the outbox's near-cap condition becomes (<see cref="NearCapAsync"/>).</summary>
     public const string NearCapAlert = "outbox-near-cap";
 
+    /// <summary>The alert the outbox's disk check becomes (<see cref="DiskAsync"/>).</summary>
+    public const string DiskLowAlert = "outbox-disk-low";
+
     private readonly Queue<Task> _inFlight = new();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -68,6 +71,42 @@ public sealed class OutboxSink(Outbox outbox, TimeProvider? time = null) : IStat
         catch (Exception e) when (e is ObjectDisposedException or System.Threading.Channels.ChannelClosedException or OperationCanceledException)
         {
             // Shutting down: the state is evaluated again on the next start.
+        }
+    }
+
+    /// <summary>
+    /// The outbox's disk as the retained <see cref="DiskLowAlert"/> alert: raised (warning when metrics stop, critical
+    /// when records are dropped) with the drop counts, refreshed while dropping, cleared when room is back.
+    /// Subscribe it to <see cref="DiskSpaceGuard.Changed"/>.
+    /// </summary>
+    public async Task DiskAsync(OutboxDiskState disk)
+    {
+        var folder = outbox.Disk.Folder;
+        var message = disk.Level switch
+        {
+            DiskLevel.Normal => $"The outbox's disk ({folder}) has room again ({DiskSpaceGuard.Format(disk.RoomBytes)} free); everything is written.",
+            DiskLevel.Low => $"The outbox's disk ({folder}) has {DiskSpaceGuard.Format(disk.RoomBytes)} free, below its reserve of {DiskSpaceGuard.Format(disk.ReserveBytes)}: metrics are dropped, results are still written. Free space on that filesystem (or lower outbox:diskReserveBytes).",
+            _ => $"The outbox's disk ({folder}) has {DiskSpaceGuard.Format(disk.RoomBytes)} free, below {DiskSpaceGuard.Format(disk.FloorBytes)}: new results, audits and events are dropped and counted; records already in the outbox are kept until the broker takes them. Free space on that filesystem.",
+        };
+        var d = disk.Drops;
+        var alert = new AlertBody(
+            DiskLowAlert,
+            disk.Level == DiskLevel.Normal ? AlertStates.Cleared : AlertStates.Raised,
+            disk.Level == DiskLevel.Full ? "critical" : "warning",
+            message,
+            new Dictionary<string, double>
+            {
+                ["level"] = (int)disk.Level, ["roomBytes"] = disk.RoomBytes == long.MaxValue ? -1 : disk.RoomBytes, ["reserveBytes"] = disk.ReserveBytes,
+                ["droppedResults"] = d.Results, ["droppedAudits"] = d.Audits, ["droppedEvents"] = d.Events,
+                ["droppedCommandResponses"] = d.CommandResponses, ["droppedMetrics"] = d.Metrics,
+            });
+        try
+        {
+            await RaiseAlertAsync(alert);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        {
+            // Shutting down: the disk is looked at again on the next start.
         }
     }
 

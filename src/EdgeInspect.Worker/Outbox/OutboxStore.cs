@@ -63,7 +63,7 @@ internal sealed class OutboxStore : IDisposable
     private readonly string _connectionString;
     private bool _fullSync = true;
 
-    private OutboxStore(string path)
+    private OutboxStore(string path, long walRoomBytes)
     {
         if (Interlocked.Exchange(ref _sqliteInitialized, 1) == 0)
         {
@@ -85,6 +85,9 @@ internal sealed class OutboxStore : IDisposable
             PRAGMA busy_timeout=5000;
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             """);
+        // The write-ahead log lives on the same disk: keep it within the room the disk check holds back for it.
+        var walPages = Math.Clamp(walRoomBytes / 2 / 4096, 16, 1000);
+        Execute(_writer, $"PRAGMA wal_autocheckpoint={walPages}; PRAGMA journal_size_limit={walPages * 4096};");
         MigrateFirstLayout(_writer);
         Execute(_writer, """
             CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL);
@@ -112,9 +115,12 @@ internal sealed class OutboxStore : IDisposable
     }
 
     /// <summary>Opens (or creates) the outbox and starts a new boot epoch: one more than any epoch this file has seen.</summary>
-    public static OutboxStore Open(string path, out long bootEpoch)
+    /// <param name="path">The database file.</param>
+    /// <param name="bootEpoch">The new boot epoch.</param>
+    /// <param name="walRoomBytes">Room the disk check keeps for SQLite's working files; the write-ahead log is checkpointed within half of it (at most SQLite's default, 1000 pages).</param>
+    public static OutboxStore Open(string path, out long bootEpoch, long walRoomBytes = 8L << 20)
     {
-        var store = new OutboxStore(path);
+        var store = new OutboxStore(path, walRoomBytes);
         try
         {
             using var tx = store._writer.BeginTransaction();
@@ -167,6 +173,20 @@ internal sealed class OutboxStore : IDisposable
         Scalar(_writer, "SELECT COUNT(*) FROM outbox"),
         Scalar(_writer, "SELECT COALESCE(SUM(length(payload)), 0) FROM outbox"),
         Scalar(_writer, $"SELECT COUNT(*) FROM outbox WHERE kind = {(int)MessageKind.Metrics}"));
+
+    /// <summary>Moves the write-ahead log into the file and truncates it, giving its bytes back to the filesystem (when no reader holds it).</summary>
+    public void CheckpointTruncate() => Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+
+    /// <summary>Bytes of the file's free pages: room SQLite reuses before it grows the file.</summary>
+    public long FreeBytes() => Scalar(_writer, "PRAGMA freelist_count") * Scalar(_writer, "PRAGMA page_size");
+
+    /// <summary>Whether <paramref name="e"/> says the disk (or the file's size limit) has no room: SQLITE_FULL, or ENOSPC from I/O.</summary>
+    public static bool IsDiskFull(Exception e) => e switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == 13 || (sqlite.SqliteErrorCode == 10 && sqlite.SqliteExtendedErrorCode is 778 or 1034 or 4874),
+        IOException io => io.HResult is 28 or unchecked((int)0x80070070),
+        _ => false,
+    };
 
     /// <summary>Result of one group commit, so the caller can keep its counters exact.</summary>
     public readonly record struct CommitResult(long DeletedCount, long DeletedBytes, long DeletedMetrics, long DroppedMetrics, long DroppedBytes);

@@ -18,6 +18,12 @@ namespace EdgeInspect.Worker.Pipeline.Control;
 public interface IModelLoader
 {
     IInferenceModel Load(string packageFolder);
+
+    /// <summary>
+    /// Loads a candidate sent while the station serves. The ONNX loader first checks it in a child process
+    /// (<see cref="ModelCheckProcess"/>), so a model that crashes ONNX Runtime cannot take the station with it.
+    /// </summary>
+    IInferenceModel LoadCandidate(string packageFolder) => Load(packageFolder);
 }
 
 /// <summary>
@@ -102,11 +108,14 @@ public sealed class StationControl
         StatusChanged?.Invoke();
     }
 
-    /// <summary>Loads a package into the candidate slot after its self-test; a failure leaves every slot as it was.</summary>
+    /// <summary>
+    /// Loads a package into the candidate slot after its self-test (first in a child process, then here); a failure
+    /// leaves every slot as it was.
+    /// </summary>
     /// <exception cref="ModelPackageException">The package was refused, with every reason.</exception>
     public void LoadCandidate(string packageFolder, string requestedBy)
     {
-        var model = _loader.Load(packageFolder);
+        var model = _loader.LoadCandidate(packageFolder);
         Models.LoadCandidate(model);
         _quality.CandidateLoaded(Mode);
         _events.Publish(new CandidateLoaded(_events.Now, model.Identity, requestedBy, ConfigRevision));

@@ -11,7 +11,8 @@ namespace EdgeInspect.Worker.Pipeline.Sampling;
 /// <param name="Failed">Samples that could not be written (disk full, permissions...).</param>
 /// <param name="DeletedForQuota">Samples deleted, oldest first, to stay within the quota.</param>
 /// <param name="BytesOnDisk">Bytes the folder's samples take now.</param>
-public readonly record struct SampleWriterCounters(long Enqueued, long Written, long Dropped, long Failed, long DeletedForQuota, long BytesOnDisk, int SamplesOnDisk);
+/// <param name="SkippedForDisk">Samples not written because their filesystem had less than the minimum free space left.</param>
+public readonly record struct SampleWriterCounters(long Enqueued, long Written, long Dropped, long Failed, long DeletedForQuota, long BytesOnDisk, int SamplesOnDisk, long SkippedForDisk = 0);
 
 /// <summary>
 /// Saves samples for retraining (a JPEG plus a JSON sidecar holding the record) off the hot path. The caller's
@@ -42,12 +43,18 @@ public sealed partial class SampleWriter : IAsyncDisposable
     private long _deleted;
     private long _bytesOnDisk;
     private int _samplesOnDisk;
+    private readonly long _minFreeBytes;
+    private long _skippedForDisk;
+    private bool _diskShortLogged;
 
     /// <param name="folder">Where samples go; created if missing. Samples already there count against the quota.</param>
     /// <param name="quotaBytes">Most bytes the samples may take.</param>
     /// <param name="queueCapacity">Samples that may wait to be written.</param>
-    public SampleWriter(string folder, long quotaBytes, int queueCapacity, ILogger<SampleWriter> logger)
+    /// <param name="minFreeBytes">Free bytes the samples leave on their filesystem (results come first); 0: only the quota.</param>
+    public SampleWriter(string folder, long quotaBytes, int queueCapacity, ILogger<SampleWriter> logger, long minFreeBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minFreeBytes);
+        _minFreeBytes = minFreeBytes;
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentOutOfRangeException.ThrowIfLessThan(quotaBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
@@ -64,7 +71,7 @@ public sealed partial class SampleWriter : IAsyncDisposable
 
     public SampleWriterCounters Counters => new(
         Interlocked.Read(ref _enqueued), Interlocked.Read(ref _written), Interlocked.Read(ref _dropped), Interlocked.Read(ref _failed),
-        Interlocked.Read(ref _deleted), Interlocked.Read(ref _bytesOnDisk), Volatile.Read(ref _samplesOnDisk));
+        Interlocked.Read(ref _deleted), Interlocked.Read(ref _bytesOnDisk), Volatile.Read(ref _samplesOnDisk), Interlocked.Read(ref _skippedForDisk));
 
     /// <summary>The JPEG's path relative to <see cref="Folder"/>, for the record's samplePath before it is written.</summary>
     public static string RelativePathFor(string partId) => Stem(partId) + ".jpg";
@@ -104,6 +111,11 @@ public sealed partial class SampleWriter : IAsyncDisposable
 
         await foreach (var sample in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (!HasRoomFor(sample))
+            {
+                continue;
+            }
+
             try
             {
                 Write(sample);
@@ -114,6 +126,48 @@ public sealed partial class SampleWriter : IAsyncDisposable
                 LogWriteFailed(_logger, sample.PartId, e.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// Checks the filesystem before writing (statvfs): a sample that would leave less than the minimum free is not
+    /// written, counted, and logged once per shortage. When room returns, samples are written again.
+    /// </summary>
+    private bool HasRoomFor(Sample sample)
+    {
+        if (_minFreeBytes == 0)
+        {
+            return true;
+        }
+
+        long free;
+        try
+        {
+            free = new DriveInfo(Folder).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return true;
+        }
+
+        if (free - sample.Jpeg.Length - 4096 >= _minFreeBytes)
+        {
+            if (_diskShortLogged)
+            {
+                _diskShortLogged = false;
+                LogDiskBack(_logger, Folder, free);
+            }
+
+            return true;
+        }
+
+        Interlocked.Increment(ref _skippedForDisk);
+        if (!_diskShortLogged)
+        {
+            _diskShortLogged = true;
+            LogDiskShort(_logger, Folder, free, _minFreeBytes);
+        }
+
+        return false;
     }
 
     private void Write(Sample sample)
@@ -233,6 +287,12 @@ public sealed partial class SampleWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sample {PartId} not saved: {Reason}")]
     private static partial void LogWriteFailed(ILogger logger, string partId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Samples stop: {Folder} has {FreeBytes} bytes free, below samples:minFreeBytes {MinFreeBytes} (results keep the disk); they resume when space returns")]
+    private static partial void LogDiskShort(ILogger logger, string folder, long freeBytes, long minFreeBytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Samples resume: {Folder} has {FreeBytes} bytes free")]
+    private static partial void LogDiskBack(ILogger logger, string folder, long freeBytes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sample folder {Folder} cannot be used; samples will fail to save")]
     private static partial void LogFolderUnusable(ILogger logger, string folder, Exception exception);

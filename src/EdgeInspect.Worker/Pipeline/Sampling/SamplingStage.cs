@@ -43,7 +43,7 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
         _logger = loggers.CreateLogger<SamplingStage>();
         _policy = new SamplePolicy(options);
         _writer = options.RandomFraction > 0 || options.SaveDisagreements || options.SaveUncertain
-            ? new SampleWriter(options.Folder, options.QuotaBytes, options.QueueCapacity, loggers.CreateLogger<SampleWriter>())
+            ? new SampleWriter(options.Folder, options.QuotaBytes, options.QueueCapacity, loggers.CreateLogger<SampleWriter>(), options.MinFreeBytes)
             : null;
         _input = Channel.CreateBounded<PartMessage>(new BoundedChannelOptions(pipeline.StageQueue) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     }
@@ -127,6 +127,7 @@ public sealed class SamplingStage : IMetricsSource, IAsyncDisposable
             values["samples.written"] = c.Written;
             values["samples.dropped"] = c.Dropped;
             values["samples.failed"] = c.Failed;
+            values["samples.skipped_disk_full"] = c.SkippedForDisk;
             values["samples.deleted_for_quota"] = c.DeletedForQuota;
             values["samples.bytes"] = c.BytesOnDisk;
         }
