@@ -275,7 +275,7 @@ public static class BenchCommand
     /// The bench station, in memory. With labels beside the source, a scripted inspector answers audits (and every part
     /// in the modes where a human decides) 200–300 ms after capture, like a person at the line.
     /// </summary>
-    private static JsonObject StationConfig(string work, string modelPackage, string sourceUri, int threads, double rate, AutomationMode mode, string? labels, int port) => new()
+    internal static JsonObject StationConfig(string work, string modelPackage, string sourceUri, int threads, double rate, AutomationMode mode, string? labels, int port) => new()
     {
         ["station"] = new JsonObject { ["deviceId"] = "bench", ["site"] = "bench", ["area"] = "bench", ["line"] = "bench", ["name"] = "bench", ["configRevision"] = "bench" },
         ["automation"] = new JsonObject { ["mode"] = mode.ToName(), ["auditFraction"] = 0.02 },

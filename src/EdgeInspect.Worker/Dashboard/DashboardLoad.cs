@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeInspect.Core.Automation;
 using EdgeInspect.Worker.Cli;
 using EdgeInspect.Worker.Config;
 using EdgeInspect.Worker.Demo;
@@ -193,25 +194,14 @@ public static class DashboardLoad
     private static string? FindCurl() =>
         new[] { "/usr/bin/curl", "/usr/local/bin/curl", "/bin/curl" }.FirstOrDefault(File.Exists);
 
-    private static JsonObject Config(string work, string modelPackage, string sourceUri, string? labels, int threads, double rate, int port, bool dashboard) => new()
+    /// <summary>The bench's own station (BenchCommand.StationConfig, live mode), with snapshots every 5 s and the dashboard on or off.</summary>
+    private static JsonObject Config(string work, string modelPackage, string sourceUri, string? labels, int threads, double rate, int port, bool dashboard)
     {
-        ["station"] = new JsonObject { ["deviceId"] = "bench", ["site"] = "bench", ["area"] = "bench", ["line"] = "bench", ["name"] = "bench", ["configRevision"] = "bench" },
-        ["automation"] = new JsonObject { ["mode"] = "live", ["auditFraction"] = 0.02 },
-        ["samples"] = new JsonObject { ["folder"] = Path.Combine(work, "samples"), ["randomFraction"] = 0.0, ["saveDisagreements"] = false, ["saveUncertain"] = false },
-        ["capture"] = new JsonObject { ["cameraId"] = "bench", ["source"] = sourceUri, ["endOfStream"] = "loop", ["targetFps"] = rate },
-        ["model"] = new JsonObject { ["package"] = modelPackage, ["modelsFolder"] = Path.GetDirectoryName(Path.GetFullPath(modelPackage)), ["inference"] = new JsonObject { ["intraOpThreads"] = threads } },
-        ["link"] = new JsonObject { ["host"] = "127.0.0.1", ["port"] = port },
-        ["outbox"] = new JsonObject { ["path"] = Path.Combine(work, "outbox.db") },
-        ["inspector"] = labels is null
-            ? new JsonObject { ["backend"] = "none", ["allowRunWithoutInspector"] = true }
-            : new JsonObject
-            {
-                ["backend"] = "scripted",
-                ["scripted"] = new JsonObject { ["position"] = "bench", ["inspectorId"] = "scripted", ["errorRate"] = 0.03, ["responseDelay"] = "00:00:00.200", ["responseJitter"] = "00:00:00.100", ["seed"] = 7 },
-            },
-        ["pipeline"] = new JsonObject { ["metricsInterval"] = "00:00:05", ["labels"] = labels ?? "" },
-        ["dashboard"] = new JsonObject { ["enabled"] = dashboard, ["url"] = "http://127.0.0.1:0" },
-    };
+        var config = BenchCommand.StationConfig(work, modelPackage, sourceUri, threads, rate, AutomationMode.Live, labels, port);
+        config["pipeline"]!["metricsInterval"] = "00:00:05";
+        config["dashboard"] = new JsonObject { ["enabled"] = dashboard, ["url"] = "http://127.0.0.1:0" };
+        return config;
+    }
 
     /// <summary>Process CPU time over the decided parts after the warm-up; stops the station after the last.</summary>
     private sealed class CpuPerPart(int frames, int warmup, CancellationTokenSource stop) : IStationSink
