@@ -351,8 +351,14 @@ internal sealed class OutboxStore : IDisposable
     {
         _readAfter.Parameters[0].Value = afterSeq;
         _readAfter.Parameters[1].Value = limit;
+        return ReadRecords(_readAfter, limit);
+    }
+
+    /// <summary>Runs a prepared (seq or id, kind, payload) query: the link's and the named streams' reads alike.</summary>
+    private static List<OutboxRecord> ReadRecords(SqliteCommand query, int limit)
+    {
         var rows = new List<OutboxRecord>(Math.Min(limit, 1024));
-        using var reader = _readAfter.ExecuteReader();
+        using var reader = query.ExecuteReader();
         while (reader.Read())
         {
             rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));
@@ -456,14 +462,7 @@ internal sealed class OutboxStore : IDisposable
         {
             _readAfter.Parameters[1].Value = afterId;
             _readAfter.Parameters[2].Value = limit;
-            var rows = new List<OutboxRecord>(Math.Min(limit, 1024));
-            using var reader = _readAfter.ExecuteReader();
-            while (reader.Read())
-            {
-                rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));
-            }
-
-            return rows;
+            return ReadRecords(_readAfter, limit);
         }
 
         public void Dispose()
