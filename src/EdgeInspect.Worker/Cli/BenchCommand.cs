@@ -45,17 +45,23 @@ public static class BenchCommand
         var rate = new Option<double>("--rate") { Description = "Frames per second of the paced pipeline run (0: no paced run).", DefaultValueFactory = _ => 0 };
         var pacedFrames = new Option<int>("--paced-frames") { Description = "Frames of the paced run.", DefaultValueFactory = _ => 600 };
         var pacedOnly = new Option<bool>("--paced-only") { Description = "Only the paced pipeline run (its RSS is then a station's alone)." };
+        var pacedThreads = new Option<string>("--paced-threads")
+        {
+            Description = "ONNX Runtime intra-op threads of the paced run: auto (what a station chooses from its cores, as `run` does), best (the fastest unpaced setting) or a number.",
+            DefaultValueFactory = _ => "auto",
+        };
         var mode = new Option<string>("--mode") { Description = "Automation mode of the pipeline runs (live audits 2% of parts with a scripted inspector).", DefaultValueFactory = _ => "live" };
         mode.AcceptOnlyFromAmong("shadow", "assist", "partial", "canary", "live");
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var station = new Option<string[]>("--set") { Description = "A station setting for the pipeline runs, section:key=value (e.g. model:inference:cpuMemoryArena=false, pipeline:poolFrames=12).", AllowMultipleArgumentsPerToken = true };
         var dashboardClients = new Option<int>("--dashboard-clients") { Description = "Instead: CPU per part with N dashboard clients on the live feed against none (Dashboard/DashboardLoad.cs); uses the first --threads value (auto: 0)." };
-        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, pacedFrames, pacedOnly, mode, json, station, dashboardClients };
+        var command = new Command("bench", "Measure the station pipeline against a bare decode + inference loop, in one run.") { model, source, frames, threads, rate, pacedFrames, pacedOnly, pacedThreads, mode, json, station, dashboardClients };
         command.SetAction((parse, cancellationToken) => parse.GetValue(dashboardClients) > 0
             ? Dashboard.DashboardLoad.RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), FirstThreads(parse.GetValue(threads)!), parse.GetValue(rate),
                 parse.GetValue(dashboardClients), parse.GetValue(json), Console.Out, Console.Error, cancellationToken)
             : RunAsync(parse.GetValue(model)!, parse.GetValue(source)!, parse.GetValue(frames), parse.GetValue(threads)!,
-                parse.GetValue(rate), parse.GetValue(pacedFrames), parse.GetValue(pacedOnly), parse.GetValue(mode)!, parse.GetValue(json), Console.Out, Console.Error, cancellationToken, parse.GetValue(station) ?? []));
+                parse.GetValue(rate), parse.GetValue(pacedFrames), parse.GetValue(pacedOnly), parse.GetValue(mode)!, parse.GetValue(json), Console.Out, Console.Error, cancellationToken, parse.GetValue(station) ?? [],
+                parse.GetValue(pacedThreads)!));
         return command;
     }
 
@@ -64,7 +70,7 @@ public static class BenchCommand
         int.TryParse(threads.Split(',')[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     public static async Task<int> RunAsync(string modelPackage, string source, int frames, string threads, double rate, int pacedFrames, bool pacedOnly, string mode, bool json,
-        TextWriter output, TextWriter error, CancellationToken cancellationToken, string[]? settings = null)
+        TextWriter output, TextWriter error, CancellationToken cancellationToken, string[]? settings = null, string pacedThreads = "auto")
     {
         _settings = settings ?? [];
         if (!NativeCheck.Ready(error))
@@ -73,15 +79,16 @@ public static class BenchCommand
         }
 
         var threadSettings = ParseThreads(threads);
+        var pacedSetting = pacedThreads == "best" ? [] : ParseThreads(pacedThreads);
         if (_settings.Any(s => !s.Contains('=') || !s.Contains(':')))
         {
             error.WriteLine("--set takes section:key=value, e.g. model:inference:cpuMemoryArena=false");
             return ExitCodes.InvalidInput;
         }
 
-        if (frames < 200 || pacedFrames < 200 || threadSettings is null || !(rate is >= 0 and <= 1000) || (pacedOnly && rate == 0) || !AutomationModes.TryParse(mode, out var automationMode))
+        if (frames < 200 || pacedFrames < 200 || threadSettings is null || pacedSetting is null or { Length: > 1 } || !(rate is >= 0 and <= 1000) || (pacedOnly && rate == 0) || !AutomationModes.TryParse(mode, out var automationMode))
         {
-            error.WriteLine("--frames and --paced-frames must be at least 200 (the first 100 are warm-up), --threads a list of 1..64 or auto, --rate 0..1000 (above 0 with --paced-only) "
+            error.WriteLine("--frames and --paced-frames must be at least 200 (the first 100 are warm-up), --threads a list of 1..64 or auto, --paced-threads auto, best or one of 1..64, --rate 0..1000 (above 0 with --paced-only) "
                 + "and --mode one of shadow, assist, partial, canary, live");
             return ExitCodes.InvalidInput;
         }
@@ -110,7 +117,10 @@ public static class BenchCommand
         BenchRunFigures? paced = null;
         if (rate > 0)
         {
-            paced = await RunPipelineAsync(modelPackage, source, sourceUri, pacedFrames, best?.Threads ?? threadSettings[0], rate, automationMode, cancellationToken);
+            // A line's rate runs at the station's own thread choice unless told otherwise: what `run` would use, and the
+            // cheapest per part (a second ORT thread buys speed a paced station does not need, for CPU it pays every frame).
+            var threadsAtRate = pacedSetting is [var chosen] ? chosen : best?.Threads ?? threadSettings[0];
+            paced = await RunPipelineAsync(modelPackage, source, sourceUri, pacedFrames, threadsAtRate, rate, automationMode, cancellationToken);
         }
 
         var peakRss = new ProcessStatsSampler().Sample().PeakResidentBytes ?? 0;
@@ -124,6 +134,7 @@ public static class BenchCommand
             ["source"] = sourceUri,
             ["frames"] = frames,
             ["threads"] = new JsonArray([.. threadSettings.Select(t => (JsonNode)t)]),
+            ["pacedThreads"] = pacedThreads,
             ["set"] = new JsonArray([.. _settings.Select(t => (JsonNode)t)]),
             ["autoThreads"] = InferenceOptions.ChooseIntraOpThreads(Environment.ProcessorCount),
             ["rate"] = rate,

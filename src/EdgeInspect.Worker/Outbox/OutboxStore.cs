@@ -60,6 +60,15 @@ internal sealed class OutboxStore : IDisposable
     private readonly SqliteCommand _streamDelete;
     private readonly SqliteCommand _streamDropOldest;
     private readonly SqliteCommand _setStreamLastId;
+
+    // The group commit's own statements, prepared once: Microsoft.Data.Sqlite's BeginTransaction and Commit build (and
+    // parse) a new command each, and so did the synchronous pragma, which changes between a commit of results (FULL)
+    // and one of acknowledgements only (NORMAL): at a line's rate that was four commands parsed per part.
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
+    private readonly SqliteCommand _syncFull;
+    private readonly SqliteCommand _syncNormal;
     private readonly string _connectionString;
     private bool _fullSync = true;
 
@@ -112,6 +121,11 @@ internal sealed class OutboxStore : IDisposable
         _streamDelete = Prepare(_writer, "DELETE FROM stream WHERE id = $id AND name = $name RETURNING length(payload), kind", "$id", "$name");
         _streamDropOldest = Prepare(_writer, $"DELETE FROM stream WHERE id = (SELECT id FROM stream WHERE name = $name AND kind = {(int)MessageKind.Metrics} ORDER BY id LIMIT 1) RETURNING length(payload)", "$name");
         _setStreamLastId = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('stream_last_id', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
+        _begin = Prepare(_writer, "BEGIN IMMEDIATE");
+        _commit = Prepare(_writer, "COMMIT");
+        _rollback = Prepare(_writer, "ROLLBACK");
+        _syncFull = Prepare(_writer, "PRAGMA synchronous=FULL");
+        _syncNormal = Prepare(_writer, "PRAGMA synchronous=NORMAL");
     }
 
     /// <summary>Opens (or creates) the outbox and starts a new boot epoch: one more than any epoch this file has seen.</summary>
@@ -202,16 +216,41 @@ internal sealed class OutboxStore : IDisposable
     {
         if (fullSync != _fullSync)
         {
-            Execute(_writer, fullSync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+            (fullSync ? _syncFull : _syncNormal).ExecuteNonQuery();
             _fullSync = fullSync;
         }
 
+        _begin.ExecuteNonQuery();
+        try
+        {
+            var result = CommitInTransaction(inserts, acknowledged, dropMetrics, retained, streams, streamDeltas);
+            _commit.ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            // Nothing of a failed commit stays: the transaction is rolled back unless SQLite already did (a full disk
+            // or an I/O error can end it), and the caller hears the error.
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+            {
+                try
+                {
+                    _rollback.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    // The original error is the one to report.
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private CommitResult CommitInTransaction(IReadOnlyList<OutboxRecord> inserts, IReadOnlyList<long> acknowledged, int dropMetrics, IReadOnlyList<RetainedRecord> retained,
+        StreamBatch? streams, List<StreamDelta>? streamDeltas)
+    {
         long deletedCount = 0, deletedBytes = 0, deletedMetrics = 0, droppedMetrics = 0, droppedBytes = 0;
-        using var tx = _writer.BeginTransaction();
-        _insert.Transaction = tx;
-        _delete.Transaction = tx;
-        _dropOldestMetrics.Transaction = tx;
-        _setLastSeq.Transaction = tx;
         var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long maxSeq = 0;
         foreach (var record in inserts)
@@ -259,13 +298,12 @@ internal sealed class OutboxStore : IDisposable
 
         if (streams is { IsEmpty: false })
         {
-            CommitStreams(tx, streams, created, streamDeltas);
+            CommitStreams(streams, created, streamDeltas);
         }
 
         if (retained.Count > 0)
         {
             using var upsert = _writer.CreateCommand();
-            upsert.Transaction = tx;
             upsert.CommandText = "INSERT INTO retained(kind, key, payload) VALUES ($k, $key, $p) ON CONFLICT(kind, key) DO UPDATE SET payload = excluded.payload";
             var k = upsert.Parameters.Add("$k", SqliteType.Integer);
             var key = upsert.Parameters.Add("$key", SqliteType.Text);
@@ -279,16 +317,11 @@ internal sealed class OutboxStore : IDisposable
             }
         }
 
-        tx.Commit();
         return new CommitResult(deletedCount, deletedBytes, deletedMetrics, droppedMetrics, droppedBytes);
     }
 
-    private void CommitStreams(SqliteTransaction tx, StreamBatch streams, long created, List<StreamDelta>? deltas)
+    private void CommitStreams(StreamBatch streams, long created, List<StreamDelta>? deltas)
     {
-        _streamInsert.Transaction = tx;
-        _streamDelete.Transaction = tx;
-        _streamDropOldest.Transaction = tx;
-        _setStreamLastId.Transaction = tx;
         long maxId = 0;
         foreach (var (name, record) in streams.Inserts)
         {
@@ -357,7 +390,9 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>Runs a prepared (seq or id, kind, payload) query: the link's and the named streams' reads alike.</summary>
     private static List<OutboxRecord> ReadRecords(SqliteCommand query, int limit)
     {
-        var rows = new List<OutboxRecord>(Math.Min(limit, 1024));
+        // Sized by what comes back, not by the limit: at a line's rate a read returns one record or none, and a list
+        // made for the limit (500) was the station's largest allocation per part (4 KB, issue 18's profile).
+        var rows = new List<OutboxRecord>();
         using var reader = query.ExecuteReader();
         while (reader.Read())
         {
@@ -393,6 +428,11 @@ internal sealed class OutboxStore : IDisposable
         _streamDelete.Dispose();
         _streamDropOldest.Dispose();
         _setStreamLastId.Dispose();
+        _begin.Dispose();
+        _commit.Dispose();
+        _rollback.Dispose();
+        _syncFull.Dispose();
+        _syncNormal.Dispose();
         _reader.Dispose();
         _writer.Dispose();
     }
