@@ -11,7 +11,7 @@ public sealed class BenchCommandTests
     public async Task Bench_Json_Prints_Every_Figure_For_The_Pipeline_The_Bare_Loop_And_The_Paced_Run()
     {
         var result = await CliProcess.RunAsync(
-            ["bench", "--model", Path.Combine(RepoPaths.Models, "reference"), "--source", RepoPaths.PhoneSet("holdout"), "--frames", "300", "--rate", "30", "--paced-frames", "300",
+            ["bench", "--model", Path.Combine(RepoPaths.Models, "reference"), "--source", RepoPaths.PhoneSet("holdout"), "--frames", "300", "--threads", "2", "--rate", "30", "--paced-frames", "300",
              "--mode", "live", "--json"],
             timeout: TimeSpan.FromMinutes(3));
 
@@ -23,6 +23,10 @@ public sealed class BenchCommandTests
         var paced = root.GetProperty("paced");
         Assert.Equal("bare (TurboJPEG from memory)", bare.GetProperty("kind").GetString());
         Assert.Equal(30, paced.GetProperty("rate").GetDouble());
+        // At a line's rate the bench runs the station as `run` would: on the thread count it chooses from its cores
+        // (1 on 2 cores, 3 on 4), not on the unpaced run's 2.
+        Assert.Equal("auto", root.GetProperty("pacedThreads").GetString());
+        Assert.Equal(root.GetProperty("autoThreads").GetInt32(), paced.GetProperty("threads").GetInt32());
         foreach (var figures in new[] { bare, pipeline, paced })
         {
             Assert.True(figures.GetProperty("fps").GetDouble() > 0);
