@@ -42,7 +42,7 @@ public enum CompressedFormat
 /// Lifetime: a frame belongs to its <see cref="FramePool"/>. Whoever rents it owns one reference; every stage that
 /// keeps it beyond its own call takes another with <see cref="AddRef"/> and gives it back with <see cref="Release"/>.
 /// The last release returns it to the pool, after which its pixels, its compressed bytes and its metadata may be
-/// overwritten at any time. Both buffers are pinned (GC.AllocateArray pinned), so native code may write into them
+/// overwritten at any time. Both buffers are allocated pinned (and uninitialized), so native code may write into them
 /// for the duration of a call.
 /// </remarks>
 public sealed class Frame
@@ -54,8 +54,9 @@ public sealed class Frame
     internal Frame(FramePool? pool, int capacityBytes, int compressedCapacityBytes)
     {
         _pool = pool;
-        Buffer = GC.AllocateArray<byte>(capacityBytes, pinned: true);
-        CompressedBuffer = GC.AllocateArray<byte>(compressedCapacityBytes, pinned: true);
+        // Uninitialized: every use writes before it reads, and a frame the pool never rents stays untouched (not resident).
+        Buffer = GC.AllocateUninitializedArray<byte>(capacityBytes, pinned: true);
+        CompressedBuffer = GC.AllocateUninitializedArray<byte>(compressedCapacityBytes, pinned: true);
     }
 
     /// <summary>A standalone frame, not pooled (tests, one-off tools). <see cref="Release"/> does nothing.</summary>

@@ -189,6 +189,12 @@ public static class BenchCommand
         CancellationToken cancellationToken)
     {
         var warmup = Warmup;
+        // Each run starts on a clean heap: what earlier runs in this process left (their stations, sessions and
+        // buffers, promoted to gen2 while they ran) would otherwise be collected inside this run's steady window, as a
+        // gen2 a station running alone never has.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var work = Directory.CreateTempSubdirectory("edgeinspect-bench-").FullName;
         try
         {

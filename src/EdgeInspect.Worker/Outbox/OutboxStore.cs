@@ -51,11 +51,15 @@ internal sealed class OutboxStore : IDisposable
     private static int _sqliteInitialized;
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteCommand _delete;
-    private readonly SqliteCommand _dropOldestMetrics;
-    private readonly SqliteCommand _setLastSeq;
-    private readonly SqliteCommand _readAfter;
+    // The statements a part passes through (its insert, its delete once acknowledged), run without Microsoft.Data.Sqlite's
+    // per-execute objects (RawStatement).
+    private readonly RawStatement _insert;
+    private readonly RawStatement _delete;
+    private readonly RawStatement _dropOldestMetrics;
+    private readonly RawStatement _setLastSeq;
+    private readonly RawStatement _readAfter;
+    private readonly RawStatement _freelistCount;
+    private readonly long _pageSize;
     private readonly SqliteCommand _streamInsert;
     private readonly SqliteCommand _streamDelete;
     private readonly SqliteCommand _streamDropOldest;
@@ -64,11 +68,11 @@ internal sealed class OutboxStore : IDisposable
     // The group commit's own statements, prepared once: Microsoft.Data.Sqlite's BeginTransaction and Commit build (and
     // parse) a new command each, and so did the synchronous pragma, which changes between a commit of results (FULL)
     // and one of acknowledgements only (NORMAL): at a line's rate that was four commands parsed per part.
-    private readonly SqliteCommand _begin;
-    private readonly SqliteCommand _commit;
-    private readonly SqliteCommand _rollback;
-    private readonly SqliteCommand _syncFull;
-    private readonly SqliteCommand _syncNormal;
+    private readonly RawStatement _begin;
+    private readonly RawStatement _commit;
+    private readonly RawStatement _rollback;
+    private readonly RawStatement _syncFull;
+    private readonly RawStatement _syncNormal;
     private readonly string _connectionString;
     private bool _fullSync = true;
 
@@ -112,20 +116,22 @@ internal sealed class OutboxStore : IDisposable
         _reader.Open();
         Execute(_reader, "PRAGMA busy_timeout=5000;");
 
-        _insert = Prepare(_writer, "INSERT INTO outbox(seq, kind, payload, created_ms) VALUES ($seq, $kind, $payload, $created)", "$seq", "$kind", "$payload", "$created");
-        _delete = Prepare(_writer, "DELETE FROM outbox WHERE seq = $seq RETURNING length(payload), kind", "$seq");
-        _dropOldestMetrics = Prepare(_writer, $"DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE kind = {(int)MessageKind.Metrics} ORDER BY seq LIMIT 1) RETURNING length(payload)");
-        _setLastSeq = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('last_seq', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
-        _readAfter = Prepare(_reader, "SELECT seq, kind, payload FROM outbox WHERE seq > $after ORDER BY seq LIMIT $limit", "$after", "$limit");
+        _insert = new RawStatement(_writer, "INSERT INTO outbox(seq, kind, payload, created_ms) VALUES (?1, ?2, ?3, ?4)");
+        _delete = new RawStatement(_writer, "DELETE FROM outbox WHERE seq = ?1 RETURNING length(payload), kind");
+        _dropOldestMetrics = new RawStatement(_writer, $"DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE kind = {(int)MessageKind.Metrics} ORDER BY seq LIMIT 1) RETURNING length(payload)");
+        _setLastSeq = new RawStatement(_writer, "INSERT INTO meta(key, value) VALUES ('last_seq', ?1) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+        _readAfter = new RawStatement(_reader, "SELECT seq, kind, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        _freelistCount = new RawStatement(_writer, "PRAGMA freelist_count");
+        _pageSize = Scalar(_writer, "PRAGMA page_size");
         _streamInsert = Prepare(_writer, "INSERT INTO stream(id, name, kind, payload, created_ms) VALUES ($id, $name, $kind, $payload, $created)", "$id", "$name", "$kind", "$payload", "$created");
         _streamDelete = Prepare(_writer, "DELETE FROM stream WHERE id = $id AND name = $name RETURNING length(payload), kind", "$id", "$name");
         _streamDropOldest = Prepare(_writer, $"DELETE FROM stream WHERE id = (SELECT id FROM stream WHERE name = $name AND kind = {(int)MessageKind.Metrics} ORDER BY id LIMIT 1) RETURNING length(payload)", "$name");
         _setStreamLastId = Prepare(_writer, "INSERT INTO meta(key, value) VALUES ('stream_last_id', $v) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)", "$v");
-        _begin = Prepare(_writer, "BEGIN IMMEDIATE");
-        _commit = Prepare(_writer, "COMMIT");
-        _rollback = Prepare(_writer, "ROLLBACK");
-        _syncFull = Prepare(_writer, "PRAGMA synchronous=FULL");
-        _syncNormal = Prepare(_writer, "PRAGMA synchronous=NORMAL");
+        _begin = new RawStatement(_writer, "BEGIN IMMEDIATE");
+        _commit = new RawStatement(_writer, "COMMIT");
+        _rollback = new RawStatement(_writer, "ROLLBACK");
+        _syncFull = new RawStatement(_writer, "PRAGMA synchronous=FULL");
+        _syncNormal = new RawStatement(_writer, "PRAGMA synchronous=NORMAL");
     }
 
     /// <summary>Opens (or creates) the outbox and starts a new boot epoch: one more than any epoch this file has seen.</summary>
@@ -192,7 +198,7 @@ internal sealed class OutboxStore : IDisposable
     public void CheckpointTruncate() => Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
 
     /// <summary>Bytes of the file's free pages: room SQLite reuses before it grows the file.</summary>
-    public long FreeBytes() => Scalar(_writer, "PRAGMA freelist_count") * Scalar(_writer, "PRAGMA page_size");
+    public long FreeBytes() => _freelistCount.Scalar() * _pageSize;
 
     /// <summary>Whether <paramref name="e"/> says the disk (or the file's size limit) has no room: SQLITE_FULL, or ENOSPC from I/O.</summary>
     public static bool IsDiskFull(Exception e) => e switch
@@ -216,15 +222,15 @@ internal sealed class OutboxStore : IDisposable
     {
         if (fullSync != _fullSync)
         {
-            (fullSync ? _syncFull : _syncNormal).ExecuteNonQuery();
+            (fullSync ? _syncFull : _syncNormal).Run();
             _fullSync = fullSync;
         }
 
-        _begin.ExecuteNonQuery();
+        _begin.Run();
         try
         {
             var result = CommitInTransaction(inserts, acknowledged, dropMetrics, retained, streams, streamDeltas);
-            _commit.ExecuteNonQuery();
+            _commit.Run();
             return result;
         }
         catch
@@ -235,7 +241,7 @@ internal sealed class OutboxStore : IDisposable
             {
                 try
                 {
-                    _rollback.ExecuteNonQuery();
+                    _rollback.Run();
                 }
                 catch (SqliteException)
                 {
@@ -255,29 +261,22 @@ internal sealed class OutboxStore : IDisposable
         long maxSeq = 0;
         foreach (var record in inserts)
         {
-            _insert.Parameters[0].Value = record.Seq;
-            _insert.Parameters[1].Value = (int)record.Kind;
-            _insert.Parameters[2].Value = record.Payload;
-            _insert.Parameters[3].Value = created;
-            _insert.ExecuteNonQuery();
+            _insert.Bind(1, record.Seq).Bind(2, (int)record.Kind).Bind(3, record.Payload).Bind(4, created).Run();
             maxSeq = Math.Max(maxSeq, record.Seq);
         }
 
         if (maxSeq > 0)
         {
-            _setLastSeq.Parameters[0].Value = maxSeq;
-            _setLastSeq.ExecuteNonQuery();
+            _setLastSeq.Bind(1, maxSeq).Run();
         }
 
         foreach (var seq in acknowledged)
         {
-            _delete.Parameters[0].Value = seq;
-            using var reader = _delete.ExecuteReader();
-            if (reader.Read())
+            if (_delete.Bind(1, seq).RunReturning(out var length, out var kind))
             {
                 deletedCount++;
-                deletedBytes += reader.GetInt64(0);
-                if (reader.GetInt32(1) == (int)MessageKind.Metrics)
+                deletedBytes += length;
+                if (kind == (int)MessageKind.Metrics)
                 {
                     deletedMetrics++;
                 }
@@ -286,14 +285,13 @@ internal sealed class OutboxStore : IDisposable
 
         for (var i = 0; i < dropMetrics; i++)
         {
-            using var reader = _dropOldestMetrics.ExecuteReader();
-            if (!reader.Read())
+            if (!_dropOldestMetrics.RunReturning(out var length, out _))
             {
                 break;
             }
 
             droppedMetrics++;
-            droppedBytes += reader.GetInt64(0);
+            droppedBytes += length;
         }
 
         if (streams is { IsEmpty: false })
@@ -382,21 +380,26 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>Reader connection: up to <paramref name="limit"/> rows after <paramref name="afterSeq"/>, in seq order.</summary>
     public List<OutboxRecord> ReadAfter(long afterSeq, int limit)
     {
-        _readAfter.Parameters[0].Value = afterSeq;
-        _readAfter.Parameters[1].Value = limit;
-        return ReadRecords(_readAfter, limit);
+        return ReadRecords(_readAfter.Bind(1, afterSeq).Bind(2, limit));
     }
 
-    /// <summary>Runs a prepared (seq or id, kind, payload) query: the link's and the named streams' reads alike.</summary>
-    private static List<OutboxRecord> ReadRecords(SqliteCommand query, int limit)
+    /// <summary>Runs a bound (seq or id, kind, payload) query: the link's and the named streams' reads alike.</summary>
+    private static List<OutboxRecord> ReadRecords(RawStatement query)
     {
         // Sized by what comes back, not by the limit: at a line's rate a read returns one record or none, and a list
-        // made for the limit (500) was the station's largest allocation per part (4 KB, issue 18's profile).
+        // made for the limit (500) was the station's largest allocation per part (4 KB, issue 18's profile). The
+        // payload is copied out of SQLite's row once: the publish holds it until the broker acknowledges it.
         var rows = new List<OutboxRecord>();
-        using var reader = query.ExecuteReader();
-        while (reader.Read())
+        try
         {
-            rows.Add(new OutboxRecord(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));
+            while (query.Next())
+            {
+                rows.Add(new OutboxRecord(query.Int64(0), (MessageKind)query.Int64(1), query.Blob(2).ToArray()));
+            }
+        }
+        finally
+        {
+            query.Reset();
         }
 
         return rows;
@@ -424,6 +427,7 @@ internal sealed class OutboxStore : IDisposable
         _dropOldestMetrics.Dispose();
         _setLastSeq.Dispose();
         _readAfter.Dispose();
+        _freelistCount.Dispose();
         _streamInsert.Dispose();
         _streamDelete.Dispose();
         _streamDropOldest.Dispose();
@@ -476,15 +480,16 @@ internal sealed class OutboxStore : IDisposable
     internal sealed class StreamReader : IDisposable
     {
         private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _readAfter;
+        private readonly RawStatement _readAfter;
+        private readonly string _name;
 
         public StreamReader(string connectionString, string name)
         {
+            _name = name;
             _connection = new SqliteConnection(connectionString);
             _connection.Open();
             Execute(_connection, "PRAGMA busy_timeout=5000;");
-            _readAfter = Prepare(_connection, "SELECT id, kind, payload FROM stream WHERE name = $name AND id > $after ORDER BY id LIMIT $limit", "$name", "$after", "$limit");
-            _readAfter.Parameters[0].Value = name;
+            _readAfter = new RawStatement(_connection, "SELECT id, kind, payload FROM stream WHERE name = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
         }
 
         /// <summary>Records, payload bytes and metrics-kind records of this stream, as committed.</summary>
@@ -492,7 +497,7 @@ internal sealed class OutboxStore : IDisposable
         {
             using var command = _connection.CreateCommand();
             command.CommandText = $"SELECT COUNT(*), COALESCE(SUM(length(payload)), 0), COALESCE(SUM(kind = {(int)MessageKind.Metrics}), 0) FROM stream WHERE name = $name";
-            command.Parameters.AddWithValue("$name", _readAfter.Parameters[0].Value);
+            command.Parameters.AddWithValue("$name", _name);
             using var reader = command.ExecuteReader();
             reader.Read();
             return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
@@ -500,9 +505,7 @@ internal sealed class OutboxStore : IDisposable
 
         public List<OutboxRecord> ReadAfter(long afterId, int limit)
         {
-            _readAfter.Parameters[1].Value = afterId;
-            _readAfter.Parameters[2].Value = limit;
-            return ReadRecords(_readAfter, limit);
+            return ReadRecords(_readAfter.Bind(1, _name).Bind(2, afterId).Bind(3, limit));
         }
 
         public void Dispose()
