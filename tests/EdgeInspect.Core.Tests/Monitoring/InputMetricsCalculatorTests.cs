@@ -92,13 +92,22 @@ public sealed class InputMetricsCalculatorTests
         new Random(7).NextBytes(frame.Pixels);
         InputMetricsCalculator.Compute(frame, Roi);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
+        // A per-call allocation shows in every window; the runtime's own one-off work on this thread (a tier-up of the
+        // row helpers lands at an arbitrary call: 7.9 KB once in a suite run) in one window at most. So: five windows
+        // of ten calls, and the quietest must allocate nothing.
+        var windows = new long[5];
+        for (var w = 0; w < windows.Length; w++)
         {
-            InputMetricsCalculator.Compute(frame, Roi);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                InputMetricsCalculator.Compute(frame, Roi);
+            }
+
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(windows.Min() == 0, $"bytes allocated per window of 10 calls: {string.Join(", ", windows)}");
     }
 
     private static void Paint(Frame frame, RegionOfInterest area, (byte B, byte G, byte R) colour)

@@ -47,6 +47,10 @@ public sealed class VerdictStage : IMetricsSource
     private readonly IVerdictRequestObserver[] _observers;
     private volatile bool _askingDone;
 
+    // Wakes the loop when it must look again before its wait ends: a first part to wait for, or the end of asking.
+    private readonly Lock _wakeGate = new();
+    private CancellationTokenSource _wake = new();
+
     public VerdictStage(IInspectorInput inspector, InspectorOptions inspectorOptions, AutomationOptions automation, TimeProvider time,
         IEnumerable<IVerdictRequestObserver> observers, ILogger<VerdictStage> logger)
     {
@@ -65,12 +69,26 @@ public sealed class VerdictStage : IMetricsSource
     }
 
     /// <summary>Parts waiting for a press, over every position.</summary>
-    public int Pending => _joins.Sum(j => j.Counters.Pending);
+    public int Pending
+    {
+        get
+        {
+            var pending = 0;
+            foreach (var join in _joins)
+            {
+                pending += join.Counters.Pending;
+            }
+
+            return pending;
+        }
+    }
 
     /// <summary>Queues a part for its inspector's verdict, from capture time until the verdict timeout. Never waits; thread-safe.</summary>
     public void Ask(RoutedPart part)
     {
         var request = new Request(part);
+        // Only the first part to wait for changes when the loop must next look: later ones time out after it (FIFO).
+        var wasIdle = Pending == 0;
         foreach (var join in _joins)
         {
             join.Enqueue(part.Facts.PartId, request, part.Facts.CaptureTimestamp);
@@ -87,10 +105,42 @@ public sealed class VerdictStage : IMetricsSource
                 _logger.LogWarning(e, "Verdict request observer {Observer} failed on part {PartId}", observer.GetType().Name, part.Facts.PartId);
             }
         }
+
+        if (wasIdle)
+        {
+            Wake();
+        }
     }
 
     /// <summary>No more parts will be asked about; the loop ends once every waiting part is answered or timed out.</summary>
-    public void CompleteAsking() => _askingDone = true;
+    public void CompleteAsking()
+    {
+        _askingDone = true;
+        Wake();
+    }
+
+    private void Wake()
+    {
+        lock (_wakeGate)
+        {
+            _wake.Cancel();
+        }
+    }
+
+    /// <summary>The token the loop's next wait ends on; taken before the wait is computed, so no wake is missed.</summary>
+    private CancellationToken WakeToken()
+    {
+        lock (_wakeGate)
+        {
+            if (_wake.IsCancellationRequested)
+            {
+                _wake.Dispose();
+                _wake = new CancellationTokenSource();
+            }
+
+            return _wake.Token;
+        }
+    }
 
     /// <summary>Joins presses with parts and hands each answer to routing, until asking is complete and nothing waits.</summary>
     public async Task RunAsync(ChannelWriter<RoutingInput> routing)
@@ -102,22 +152,23 @@ public sealed class VerdictStage : IMetricsSource
         {
             while (!_askingDone || Pending > 0)
             {
+                var wake = WakeToken();
                 var wait = NextWait();
                 if (presses.Completion.IsCompleted)
                 {
                     // No inspector left to answer: the parts still waiting can only time out.
-                    await Task.Delay(wait, _time);
+                    await Task.Delay(wait, _time, wake).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
                 else
                 {
-                    // A timeout (a deadline, or a poll of the stop condition) or a closed channel (the inspector backend
-                    // stopped, with a fault logged by its owner) are both handled below. Not thrown: this loop polls
-                    // several times a second, and a thrown exception per poll was the station's largest steady cost
-                    // in allocations and exceptions (issue 18's profile: 11-15 exceptions/s at 30 fps). The wait for a
-                    // press outlives a poll that timed out: a single-reader channel cancels a waiter it replaces, with an
+                    // A press, the next deadline, a wake (a first part to wait for, or the end of asking) or a closed
+                    // channel (the inspector backend stopped, with a fault logged by its owner) are all handled below.
+                    // Not thrown: a thrown exception per wait was the station's largest steady cost in allocations and
+                    // exceptions (issue 18's profile: 11-15 exceptions/s at 30 fps). The wait for a press outlives a wait
+                    // that timed out: a single-reader channel cancels a waiter it replaces, with an
                     // OperationCanceledException each time (15/s at 30 fps, the profile's other steady exception).
                     pressWait ??= presses.WaitToReadAsync().AsTask();
-                    await ((Task)pressWait.WaitAsync(wait, _time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await ((Task)pressWait.WaitAsync(wait, _time, wake)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     if (pressWait.IsCompleted)
                     {
                         pressWait = null;
@@ -171,9 +222,13 @@ public sealed class VerdictStage : IMetricsSource
         return new HumanVerdict(request.Part, new JoinedVerdict<RoutedPart>(joined.PartId, request.Part, joined.Outcome, joined.Press, joined.HumanLatency), first);
     }
 
+    /// <summary>
+    /// Until the next deadline; with nothing waiting, a second (a wake ends it sooner). Not a poll: at a line's rate
+    /// the loop used to wake 20 times a second to find nothing to do, a timer, a task and an exception object each.
+    /// </summary>
     private TimeSpan NextWait()
     {
-        var wait = TimeSpan.FromMilliseconds(50);
+        var wait = TimeSpan.FromSeconds(1);
         foreach (var join in _joins)
         {
             if (join.NextDeadline is { } deadline)
