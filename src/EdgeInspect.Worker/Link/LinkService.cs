@@ -211,7 +211,7 @@ public sealed class LinkService
                 continue;
             }
 
-            var batch = _outbox.ReadAfter(_cursor, Math.Min(ReadBatch, room));
+            var batch = _outbox.ReadAfterPooled(_cursor, Math.Min(ReadBatch, room));
             if (batch.Count == 0)
             {
                 // At shutdown, refused records are left for the next start rather than waited on.
@@ -232,30 +232,41 @@ public sealed class LinkService
                 continue;
             }
 
-            foreach (var record in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
+                var record = batch[i];
                 var expiry = record.Kind == MessageKind.Metrics ? _options.MetricsExpiry : (TimeSpan?)null;
                 // Counted before the call: the PUBACK (and its decrement) can arrive before PublishAsync returns.
                 Interlocked.Increment(ref _inflight);
-                var publish = connection.PublishAsync(_topics.Of(record.Kind), record.Payload, retain: false, expiry);
+                var publish = connection.PublishAsync(_topics.Of(record.Kind), record.Memory, retain: false, expiry);
                 if (publish.IsCompleted && publish.Result.Status == PublishStatus.NotConnected)
                 {
-                    // Connection lost mid-batch: the next connection starts again from the oldest record left.
+                    // Connection lost mid-batch: the next connection starts again from the oldest record left, read
+                    // again from the outbox; what this batch rented goes back.
                     Interlocked.Decrement(ref _inflight);
+                    for (var j = i; j < batch.Count; j++)
+                    {
+                        batch[j].Return();
+                    }
+
                     break;
                 }
 
                 _cursor = record.Seq;
                 Counters.AddPublished();
-                _ = CompleteAsync(record.Seq, publish);
+                _ = CompleteAsync(record, publish);
             }
         }
     }
 
     /// <summary>The continuation of one publish: the PUBACK decides what happens to its record.</summary>
-    private async Task CompleteAsync(long seq, Task<PublishOutcome> publish)
+    private async Task CompleteAsync(OutboxRecord record, Task<PublishOutcome> publish)
     {
         var outcome = await publish.ConfigureAwait(false);
+        // The publish is over (acknowledged, refused or lost with its connection): MQTTnet has written the bytes or
+        // given up on them, and a replay reads the record again from the outbox.
+        record.Return();
+        var seq = record.Seq;
         switch (outcome.Status)
         {
             case PublishStatus.Acknowledged:

@@ -249,9 +249,10 @@ public sealed class Outbox : IAsyncDisposable
                 throw;
             }
 
-            work.Record = new OutboxRecord(seq, kind, _envelopeBuffer.WrittenSpan.ToArray());
+            // In a rented array until its commit: the writer task gives it back (SQLite has its own copy by then).
+            work.Record = OutboxRecord.Rent(seq, kind, _envelopeBuffer.WrittenSpan);
             Interlocked.Increment(ref _depth);
-            Interlocked.Add(ref _bytes, work.Record.Payload.Length);
+            Interlocked.Add(ref _bytes, work.Record.Length);
             if (kind == MessageKind.Metrics)
             {
                 Interlocked.Increment(ref _metricsDepth);
@@ -397,6 +398,9 @@ public sealed class Outbox : IAsyncDisposable
 
     /// <summary>Drain side (one caller at a time): committed records after <paramref name="afterSeq"/> in seq order.</summary>
     internal List<OutboxRecord> ReadAfter(long afterSeq, int limit) => _store.ReadAfter(afterSeq, limit);
+
+    /// <summary>As <see cref="ReadAfter"/>, with each payload in a rented array the caller returns once published (the link).</summary>
+    internal List<OutboxRecord> ReadAfterPooled(long afterSeq, int limit) => _store.ReadAfter(afterSeq, limit, pooled: true);
 
     internal List<RetainedRecord> ReadRetained() => _store.ReadRetained();
 
@@ -587,6 +591,7 @@ public sealed class Outbox : IAsyncDisposable
                 Interlocked.Add(ref _droppedMetrics, result.DroppedMetrics);
                 foreach (var work in batch)
                 {
+                    work.Record?.Return();
                     work.Done.TrySetResult();
                 }
 
@@ -665,7 +670,8 @@ public sealed class Outbox : IAsyncDisposable
                         Disk.CountDropped(lost.Kind);
                         work.DroppedForDisk = true;
                         Interlocked.Decrement(ref _depth);
-                        Interlocked.Add(ref _bytes, -lost.Payload.Length);
+                        Interlocked.Add(ref _bytes, -lost.Length);
+                        lost.Return();
                         if (lost.Kind == MessageKind.Metrics)
                         {
                             Interlocked.Decrement(ref _metricsDepth);
@@ -691,6 +697,7 @@ public sealed class Outbox : IAsyncDisposable
                 _logger.LogError(e, "Outbox commit of {Count} records failed", inserts.Count);
                 foreach (var work in batch)
                 {
+                    work.Record?.Return();
                     work.Done.TrySetException(e);
                 }
             }

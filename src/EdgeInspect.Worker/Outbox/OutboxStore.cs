@@ -1,10 +1,49 @@
+using System.Buffers;
 using EdgeInspect.Core.Messages;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeInspect.Worker.OutboxStage;
 
 /// <summary>One durable outbox row: a stream message, envelope included. Where it is published is the link's business.</summary>
-public sealed record OutboxRecord(long Seq, MessageKind Kind, byte[] Payload);
+/// <remarks>
+/// The message is the first <see cref="Length"/> bytes of <see cref="Payload"/>: all of it, except on the per-part path,
+/// where the outbox rents the array (<see cref="Pooled"/>) from the record's append to its commit, and the link from its
+/// read to its PUBACK, so a result costs no array of its own on the way through (issue 18).
+/// </remarks>
+public sealed record OutboxRecord(long Seq, MessageKind Kind, byte[] Payload)
+{
+    /// <summary>Bytes of <see cref="Payload"/> that are the message.</summary>
+    public int Length { get; init; } = Payload.Length;
+
+    /// <summary>True when <see cref="Payload"/> is rented from the shared pool and goes back with <see cref="Return"/>.</summary>
+    public bool Pooled { get; private init; }
+
+    public ReadOnlySpan<byte> Bytes => Payload.AsSpan(0, Length);
+
+    public ReadOnlyMemory<byte> Memory => Payload.AsMemory(0, Length);
+
+    /// <summary>A record whose payload is a copy of <paramref name="message"/> in a rented array.</summary>
+    internal static OutboxRecord Rent(long seq, MessageKind kind, ReadOnlySpan<byte> message)
+    {
+        var payload = ArrayPool<byte>.Shared.Rent(message.Length);
+        message.CopyTo(payload);
+        return new OutboxRecord(seq, kind, payload) { Length = message.Length, Pooled = true };
+    }
+
+    private int _returned;
+
+    /// <summary>
+    /// Gives a rented payload back, when nothing reads the bytes any more. Only the first call returns it: an array
+    /// returned twice would be rented to two records at once.
+    /// </summary>
+    internal void Return()
+    {
+        if (Pooled && Interlocked.Exchange(ref _returned, 1) == 0)
+        {
+            ArrayPool<byte>.Shared.Return(Payload);
+        }
+    }
+}
 
 /// <summary>The latest retained state of one (kind, key), e.g. (Alert, "drift"): republished by the link on every connect.</summary>
 public sealed record RetainedRecord(MessageKind Kind, string Key, byte[] Payload);
@@ -261,7 +300,7 @@ internal sealed class OutboxStore : IDisposable
         long maxSeq = 0;
         foreach (var record in inserts)
         {
-            _insert.Bind(1, record.Seq).Bind(2, (int)record.Kind).Bind(3, record.Payload).Bind(4, created).Run();
+            _insert.Bind(1, record.Seq).Bind(2, (int)record.Kind).Bind(3, record.Bytes).Bind(4, created).Run();
             maxSeq = Math.Max(maxSeq, record.Seq);
         }
 
@@ -378,23 +417,28 @@ internal sealed class OutboxStore : IDisposable
     }
 
     /// <summary>Reader connection: up to <paramref name="limit"/> rows after <paramref name="afterSeq"/>, in seq order.</summary>
-    public List<OutboxRecord> ReadAfter(long afterSeq, int limit)
+    /// <param name="afterSeq">The last seq already read.</param>
+    /// <param name="limit">Rows at most.</param>
+    /// <param name="pooled">Payloads in rented arrays, which the caller returns (<see cref="OutboxRecord.Return"/>).</param>
+    public List<OutboxRecord> ReadAfter(long afterSeq, int limit, bool pooled = false)
     {
-        return ReadRecords(_readAfter.Bind(1, afterSeq).Bind(2, limit));
+        return ReadRecords(_readAfter.Bind(1, afterSeq).Bind(2, limit), pooled);
     }
 
     /// <summary>Runs a bound (seq or id, kind, payload) query: the link's and the named streams' reads alike.</summary>
-    private static List<OutboxRecord> ReadRecords(RawStatement query)
+    private static List<OutboxRecord> ReadRecords(RawStatement query, bool pooled = false)
     {
         // Sized by what comes back, not by the limit: at a line's rate a read returns one record or none, and a list
         // made for the limit (500) was the station's largest allocation per part (4 KB, issue 18's profile). The
-        // payload is copied out of SQLite's row once: the publish holds it until the broker acknowledges it.
+        // payload is copied out of SQLite's row once (into a rented array for the link): the publish holds it until the
+        // broker acknowledges it.
         var rows = new List<OutboxRecord>();
         try
         {
             while (query.Next())
             {
-                rows.Add(new OutboxRecord(query.Int64(0), (MessageKind)query.Int64(1), query.Blob(2).ToArray()));
+                var (seq, kind) = (query.Int64(0), (MessageKind)query.Int64(1));
+                rows.Add(pooled ? OutboxRecord.Rent(seq, kind, query.Blob(2)) : new OutboxRecord(seq, kind, query.Blob(2).ToArray()));
             }
         }
         finally

@@ -92,6 +92,9 @@ public sealed class LinkServiceTests
         await LinkTestKit.WaitUntil(() => UniqueSeqs(gateway).Count >= 2000, TimeSpan.FromSeconds(30), () => $"got {UniqueSeqs(gateway).Count} unique seqs; outbox depth {outbox.Depth}; {broker.Log}");
         var seqs = UniqueSeqs(gateway);
         Assert.Equal(Enumerable.Range(1, 2000).Select(i => (long)i), seqs);
+        // Every copy, replays included, carries its own record's body: the outbox and the link hold payloads in rented
+        // arrays, and one given back too early, or rented to two records at once, would show as another seq's body.
+        Assert.All(gateway.Messages, m => Assert.Equal($"p-{m.Header.Seq - 1:D6}", m.Body.GetProperty("partId").GetString()));
         await LinkTestKit.WaitUntil(() => link.Counters.Reconnects >= 5, TimeSpan.FromSeconds(10), () => $"only {link.Counters.Reconnects} reconnects");
         await LinkTestKit.WaitUntil(() => outbox.Depth == 0, TimeSpan.FromSeconds(10), () => $"depth {outbox.Depth}");
         stop.Cancel();

@@ -54,7 +54,7 @@ public sealed class MqttConnectionTests
     public async Task Publishing_While_Not_Connected_Says_So_Instead_Of_Throwing()
     {
         await using var client = new MqttConnection(Options(LinkTestKit.FreePort(), "idle"));
-        var outcome = await client.PublishAsync("t/a", [1]);
+        var outcome = await client.PublishAsync("t/a", new byte[] { 1 });
         Assert.Equal(PublishStatus.NotConnected, outcome.Status);
     }
 
@@ -142,8 +142,8 @@ public sealed class MqttConnectionTests
         client.Start();
         Assert.True(await client.WaitConnectedAsync(TimeSpan.FromSeconds(5)), broker.Log);
 
-        var denied = await client.PublishAsync("denied/x", [1]);
-        var allowed = await client.PublishAsync("allowed/x", [1]);
+        var denied = await client.PublishAsync("denied/x", new byte[] { 1 });
+        var allowed = await client.PublishAsync("allowed/x", new byte[] { 1 });
 
         Assert.Equal((PublishStatus.Refused, 0x87), (denied.Status, denied.ReasonCode));
         Assert.Contains("NotAuthorized", denied.Detail);

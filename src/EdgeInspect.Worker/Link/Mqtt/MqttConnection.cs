@@ -163,7 +163,7 @@ public sealed class MqttConnection : IAsyncDisposable
     /// Publish only on this connection (<see cref="Generation"/>): after a reconnect the call is answered
     /// <see cref="PublishStatus.NotConnected"/>, so nothing meant for an old session reaches a new one before its birth.
     /// </param>
-    public Task<PublishOutcome> PublishAsync(string topic, byte[] payload, bool retain = false, TimeSpan? messageExpiry = null, bool atMostOnce = false,
+    public Task<PublishOutcome> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain = false, TimeSpan? messageExpiry = null, bool atMostOnce = false,
         int? onGeneration = null)
     {
         if (!_connected)
@@ -183,7 +183,7 @@ public sealed class MqttConnection : IAsyncDisposable
         return Publish(topic, payload, retain, messageExpiry, atMostOnce);
     }
 
-    private Task<PublishOutcome> Publish(string topic, byte[] payload, bool retain, TimeSpan? messageExpiry, bool atMostOnce)
+    private Task<PublishOutcome> Publish(string topic, ReadOnlyMemory<byte> payload, bool retain, TimeSpan? messageExpiry, bool atMostOnce)
     {
         var message = new MqttApplicationMessage
         {
